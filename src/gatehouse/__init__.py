@@ -1,0 +1,53 @@
+"""gatehouse: JWT authentication for serverless microservices.
+
+This top level is the verifier side only, and cheap to import: a function that just
+checks tokens pays for the JOSE core and ``cryptography``, nothing else. The token
+service lives in ``gatehouse.issuer`` / ``gatehouse.service`` and is imported only by
+code that issues tokens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gatehouse.claims import Claims
+from gatehouse.clock import Clock, ManualClock, SystemClock
+from gatehouse.errors import (
+    GatehouseError,
+    InsufficientScopeError,
+    KeySourceError,
+    TokenError,
+)
+from gatehouse.keys.base import KeySource
+from gatehouse.keys.jwks import JWKS
+from gatehouse.verify import Verifier
+
+if TYPE_CHECKING:
+    from gatehouse.keys.remote import RemoteJWKS
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JWKS",
+    "Claims",
+    "Clock",
+    "GatehouseError",
+    "InsufficientScopeError",
+    "KeySource",
+    "KeySourceError",
+    "ManualClock",
+    "RemoteJWKS",
+    "SystemClock",
+    "TokenError",
+    "Verifier",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # RemoteJWKS is imported on first use: a verifier with a static key set never pays for it.
+    if name == "RemoteJWKS":
+        from gatehouse.keys.remote import RemoteJWKS
+
+        return RemoteJWKS
+    raise AttributeError(f"module 'gatehouse' has no attribute {name!r}")

@@ -1,0 +1,87 @@
+"""``Claims``: the verified payload of a token, read-only, with the RFC 9068 fields named."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["Claims"]
+
+
+class Claims(Mapping[str, Any]):
+    """A verified claim set. Read-only, because one instance may be served from the cache
+    to many requests; copy it (``dict(claims)``) to build on it."""
+
+    __slots__ = ("_data", "_scopes", "header")
+
+    def __init__(self, data: dict[str, Any], header: Mapping[str, Any] | None = None) -> None:
+        self._data = data
+        self._scopes: frozenset[str] | None = None
+        self.header: Mapping[str, Any] = header or {}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._data[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def __repr__(self) -> str:
+        return f"Claims(sub={self.subject!r}, scopes={sorted(self.scopes)!r})"
+
+    @property
+    def subject(self) -> str | None:
+        return self._data.get("sub")
+
+    @property
+    def issuer(self) -> str | None:
+        return self._data.get("iss")
+
+    @property
+    def token_id(self) -> str | None:
+        return self._data.get("jti")
+
+    @property
+    def session_id(self) -> str | None:
+        return self._data.get("sid")
+
+    @property
+    def client_id(self) -> str | None:
+        return self._data.get("client_id")
+
+    @property
+    def expires_at(self) -> float:
+        return float(self._data["exp"])
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        roles = self._data.get("roles")
+        if isinstance(roles, list):
+            return tuple(r for r in roles if isinstance(r, str))
+        return ()
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """RFC 9068 §2.2.3 / RFC 8693 §4.2: ``scope`` is one space-delimited string."""
+        scopes = self._scopes
+        if scopes is None:
+            raw = self._data.get("scope")
+            if isinstance(raw, str):
+                scopes = frozenset(raw.split())
+            else:
+                scp = self._data.get("scp")  # the array form some issuers use
+                scopes = (
+                    frozenset(s for s in scp if isinstance(s, str))
+                    if isinstance(scp, list)
+                    else frozenset()
+                )
+            self._scopes = scopes
+        return scopes
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._data)

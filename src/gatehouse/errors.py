@@ -1,0 +1,345 @@
+"""The one exception hierarchy of gatehouse.
+
+Every failure a caller can act on is one of these classes, so an adapter maps
+errors to HTTP in one place and a user writes ``except TokenError`` once::
+
+    GatehouseError                      code            status  error (RFC value)
+    ├── TokenError                      invalid_token    401    invalid_token (RFC 6750 §3.1)
+    │   ├── MalformedTokenError         malformed        401
+    │   │   └── TokenTooLargeError      too_large        401
+    │   ├── AlgorithmNotAllowedError    alg_not_allowed  401
+    │   ├── UnknownKeyError             unknown_kid      401
+    │   ├── InvalidSignatureError       bad_signature    401
+    │   ├── ClaimError                  invalid_claim    401    (carries .claim)
+    │   │   ├── MissingClaimError       missing_claim    401
+    │   │   ├── ExpiredTokenError       expired          401
+    │   │   ├── NotYetValidError        not_yet_valid    401
+    │   │   ├── InvalidIssuerError      invalid_issuer   401
+    │   │   ├── InvalidAudienceError    invalid_audience 401
+    │   │   └── InvalidTypeError        invalid_typ      401
+    │   ├── TokenRevokedError           revoked          401
+    │   └── InsufficientScopeError      insufficient_scope 403  insufficient_scope (RFC 6750 §3.1)
+    ├── KeySourceError                  key_source       503    temporarily_unavailable
+    │   ├── JWKSFetchError              jwks_fetch       503
+    │   └── InvalidJWKSError            jwks_invalid     503
+    ├── InvalidKeyError                 invalid_key      500    (a key we were given is unusable)
+    ├── ConfigurationError              configuration    500
+    ├── StorageError                    storage          503    temporarily_unavailable
+    │   ├── StorageUnavailableError     storage_unavailable 503
+    │   └── ConflictError               conflict         409
+    └── OAuthError                      (RFC 6749 §5.2 error codes, issued by the token service)
+        ├── InvalidRequestError         invalid_request  400
+        ├── InvalidClientError          invalid_client   401
+        ├── InvalidGrantError           invalid_grant    400
+        │   └── RefreshTokenReuseError  refresh_token_reused 400 invalid_grant
+        ├── InvalidScopeError           invalid_scope    400
+        ├── UnauthorizedClientError     unauthorized_client 400
+        ├── UnsupportedGrantTypeError   unsupported_grant_type 400
+        ├── AccessDeniedError           access_denied    403
+        └── ThrottledError              throttled        429    (carries .retry_after)
+
+``code`` is stable and specific (log it, test on it); ``error`` is the RFC value an
+HTTP response carries; ``status`` is the HTTP status an adapter should answer with.
+Messages never contain a token, secret or key material: they name the rule broken.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDeniedError",
+    "AlgorithmNotAllowedError",
+    "ClaimError",
+    "ConfigurationError",
+    "ConflictError",
+    "ExpiredTokenError",
+    "GatehouseError",
+    "InsufficientScopeError",
+    "InvalidAudienceError",
+    "InvalidClientError",
+    "InvalidGrantError",
+    "InvalidIssuerError",
+    "InvalidJWKSError",
+    "InvalidKeyError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "InvalidSignatureError",
+    "InvalidTypeError",
+    "JWKSFetchError",
+    "KeySourceError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "NotYetValidError",
+    "OAuthError",
+    "RefreshTokenReuseError",
+    "StorageError",
+    "StorageUnavailableError",
+    "ThrottledError",
+    "TokenError",
+    "TokenRevokedError",
+    "TokenTooLargeError",
+    "UnauthorizedClientError",
+    "UnknownKeyError",
+    "UnsupportedGrantTypeError",
+]
+
+
+class GatehouseError(Exception):
+    """Root of every error gatehouse raises on purpose."""
+
+    code: str = "error"
+    error: str = "server_error"
+    status: int = 500
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message or self.__class__.__doc__ or self.code)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+# --- the caller's token is bad (RFC 6750 §3.1 invalid_token, 401) -----------------
+
+
+class TokenError(GatehouseError):
+    """The token is not acceptable."""
+
+    code = "invalid_token"
+    error = "invalid_token"
+    status = 401
+
+
+class MalformedTokenError(TokenError):
+    """The token is not a well-formed compact JWS/JWT."""
+
+    code = "malformed"
+
+
+class TokenTooLargeError(MalformedTokenError):
+    """The token is larger than the configured limit."""
+
+    code = "too_large"
+
+
+class AlgorithmNotAllowedError(TokenError):
+    """The token's algorithm is not on the allow-list (RFC 8725 §3.1)."""
+
+    code = "alg_not_allowed"
+
+
+class UnknownKeyError(TokenError):
+    """No key in the key set fits the token's kid and algorithm."""
+
+    code = "unknown_kid"
+
+
+class InvalidSignatureError(TokenError):
+    """The signature does not verify."""
+
+    code = "bad_signature"
+
+
+class ClaimError(TokenError):
+    """A claim is missing or has a value the policy refuses."""
+
+    code = "invalid_claim"
+
+    def __init__(self, message: str = "", *, claim: str, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.claim = claim
+
+
+class MissingClaimError(ClaimError):
+    """A required claim is absent."""
+
+    code = "missing_claim"
+
+
+class ExpiredTokenError(ClaimError):
+    """The token has expired."""
+
+    code = "expired"
+
+
+class NotYetValidError(ClaimError):
+    """The token is not valid yet (nbf or iat in the future)."""
+
+    code = "not_yet_valid"
+
+
+class InvalidIssuerError(ClaimError):
+    """The iss claim is not the expected issuer."""
+
+    code = "invalid_issuer"
+
+
+class InvalidAudienceError(ClaimError):
+    """The aud claim does not contain the expected audience."""
+
+    code = "invalid_audience"
+
+
+class InvalidTypeError(ClaimError):
+    """The typ header is not the expected type (RFC 8725 §3.11)."""
+
+    code = "invalid_typ"
+
+
+class TokenRevokedError(TokenError):
+    """The token (or its session) has been revoked."""
+
+    code = "revoked"
+
+
+class InsufficientScopeError(TokenError):
+    """The token is valid but lacks a required scope (RFC 6750 §3.1, 403)."""
+
+    code = "insufficient_scope"
+    error = "insufficient_scope"
+    status = 403
+
+    def __init__(self, message: str = "", *, required: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.required = required
+
+
+# --- where keys come from (not the caller's fault: 503) ----------------------------
+
+
+class KeySourceError(GatehouseError):
+    """Verification keys could not be obtained."""
+
+    code = "key_source"
+    error = "temporarily_unavailable"
+    status = 503
+
+
+class JWKSFetchError(KeySourceError):
+    """Fetching a remote JWKS failed and no usable cached copy exists."""
+
+    code = "jwks_fetch"
+
+
+class InvalidJWKSError(KeySourceError):
+    """A key set document is not an acceptable JWKS."""
+
+    code = "jwks_invalid"
+
+
+class InvalidKeyError(GatehouseError):
+    """A JWK is malformed, too weak, or not allowed for the requested use."""
+
+    code = "invalid_key"
+
+
+class ConfigurationError(GatehouseError):
+    """gatehouse was configured in a way that cannot work or is unsafe."""
+
+    code = "configuration"
+
+
+# --- storage (503) -----------------------------------------------------------------
+
+
+class StorageError(GatehouseError):
+    """The store failed; nothing was half-written."""
+
+    code = "storage"
+    error = "temporarily_unavailable"
+    status = 503
+
+
+class StorageUnavailableError(StorageError):
+    """The store is down or timed out."""
+
+    code = "storage_unavailable"
+
+
+class ConflictError(StorageError):
+    """A uniqueness constraint was violated (for example, a username is taken)."""
+
+    code = "conflict"
+    error = "invalid_request"
+    status = 409
+
+
+# --- the token service's OAuth errors (RFC 6749 §5.2) ------------------------------
+
+
+class OAuthError(GatehouseError):
+    """An OAuth 2.0 error response from the token service (RFC 6749 §5.2)."""
+
+    code = "invalid_request"
+    error = "invalid_request"
+    status = 400
+
+
+class InvalidRequestError(OAuthError):
+    """The request is missing a parameter or is otherwise malformed."""
+
+    code = "invalid_request"
+    error = "invalid_request"
+
+
+class InvalidClientError(OAuthError):
+    """Client authentication failed (RFC 6749 §5.2)."""
+
+    code = "invalid_client"
+    error = "invalid_client"
+    status = 401
+
+
+class InvalidGrantError(OAuthError):
+    """The credentials or refresh token are invalid, expired or revoked."""
+
+    code = "invalid_grant"
+    error = "invalid_grant"
+
+
+class RefreshTokenReuseError(InvalidGrantError):
+    """A spent refresh token was presented again; its whole family is revoked."""
+
+    code = "refresh_token_reused"
+
+
+class InvalidScopeError(OAuthError):
+    """The requested scope exceeds what the account or client may have."""
+
+    code = "invalid_scope"
+    error = "invalid_scope"
+
+
+class UnauthorizedClientError(OAuthError):
+    """The client may not use this grant type."""
+
+    code = "unauthorized_client"
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantTypeError(OAuthError):
+    """The grant type is not supported."""
+
+    code = "unsupported_grant_type"
+    error = "unsupported_grant_type"
+
+
+class AccessDeniedError(OAuthError):
+    """The account may not obtain this token (for example, it is disabled)."""
+
+    code = "access_denied"
+    error = "access_denied"
+    status = 403
+
+
+class ThrottledError(OAuthError):
+    """Too many failed attempts; try again after ``retry_after`` seconds."""
+
+    code = "throttled"
+    error = "slow_down"
+    status = 429
+
+    def __init__(self, message: str = "", *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,209 @@
+"""The Verifier: what every service embeds to accept or refuse a bearer token.
+
+One call does everything a resource server must (RFC 8725 §3, RFC 9068 §4): parse the
+compact JWS strictly, check the algorithm against the allow-list, take the key from the
+configured key source (never from the token), verify the signature, then the claims
+against ``now``, then the required scopes. The hot path does the minimum in pure
+Python around the one signature operation; a bounded LRU of verified tokens makes a
+repeated token cost a dictionary lookup and a clock read.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from gatehouse.claims import Claims
+from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.errors import (
+    AlgorithmNotAllowedError,
+    ConfigurationError,
+    InsufficientScopeError,
+    InvalidKeyError,
+    MalformedTokenError,
+    UnknownKeyError,
+)
+from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
+from gatehouse.jose.claims import ClaimsPolicy, validate_claims
+from gatehouse.jose.jwk import JWK
+from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact, verify_signature
+from gatehouse.jose.jwt import decode_payload
+from gatehouse.keys.base import KeySource
+
+__all__ = ["Verifier"]
+
+
+def _allow_list(algorithms: Sequence[str]) -> frozenset[str]:
+    if isinstance(algorithms, str) or not algorithms:
+        raise ConfigurationError("algorithms must be a non-empty list, e.g. ['ES256']")
+    allowed = frozenset(algorithms)
+    unknown = sorted(a for a in allowed if a not in ALGORITHMS)
+    if unknown:
+        # "none" lands here too: it is not an algorithm this library knows (RFC 8725 §2.1).
+        raise ConfigurationError(f"unsupported algorithms: {', '.join(unknown)}")
+    if allowed & HMAC_ALGORITHMS and allowed - HMAC_ALGORITHMS:
+        # Mixing MAC and signature algorithms invites key confusion (RFC 8725 §2.1).
+        raise ConfigurationError("do not mix HMAC and asymmetric algorithms in one Verifier")
+    return allowed
+
+
+def _required_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+    return (scopes,) if isinstance(scopes, str) else tuple(scopes)
+
+
+class Verifier:
+    """Verifies access tokens for one issuer/audience with keys from a ``KeySource``.
+
+    Thread-safe; share one instance per process (in Lambda, create it at module level
+    so warm invocations reuse its key and token caches).
+    """
+
+    __slots__ = (
+        "_algorithms",
+        "_cache",
+        "_cache_size",
+        "_clock",
+        "_header_cache",
+        "_keys",
+        "_max_token_size",
+        "_policy",
+    )
+
+    def __init__(
+        self,
+        *,
+        issuer: str | Sequence[str],
+        audience: str | Sequence[str],
+        keys: KeySource,
+        algorithms: Sequence[str],
+        leeway: float = 30,
+        typ: str | None = "at+jwt",
+        required_claims: Iterable[str] = (),
+        max_age: float | None = None,
+        max_token_size: int = DEFAULT_MAX_TOKEN_SIZE,
+        cache_size: int = 1024,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        if not hasattr(keys, "get_key"):
+            raise ConfigurationError("keys must be a key source such as JWKS or RemoteJWKS")
+        if not 256 <= max_token_size <= 1024 * 1024:
+            raise ConfigurationError("max_token_size must be between 256 bytes and 1 MiB")
+        if cache_size < 0:
+            raise ConfigurationError("cache_size must be 0 (off) or positive")
+        self._algorithms = _allow_list(algorithms)
+        self._policy = ClaimsPolicy(
+            issuer=issuer,
+            audience=audience,
+            leeway=leeway,
+            typ=typ,
+            required_claims=required_claims,
+            max_age=max_age,
+        )
+        self._keys = keys
+        self._clock = clock
+        self._max_token_size = max_token_size
+        self._cache_size = cache_size
+        # token -> (claims, moment after which the cached verdict no longer holds)
+        self._cache: OrderedDict[str, tuple[Claims, float]] = OrderedDict()
+        self._header_cache: dict[bytes, tuple[dict[str, Any], str, str | None]] = {}
+
+    @property
+    def algorithms(self) -> frozenset[str]:
+        return self._algorithms
+
+    @property
+    def keys(self) -> KeySource:
+        return self._keys
+
+    # --- the public API ---------------------------------------------------------------
+
+    def verify(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
+        """The token's claims if it is valid now (and has ``scopes``); else a ``TokenError``."""
+        claims = self._cached(token)
+        if claims is None:
+            jws = self._parse(token)
+            claims = self._finish(jws, self._keys.get_key(jws.kid, jws.alg), token)
+        if scopes:
+            self._check_scopes(claims, scopes)
+        return claims
+
+    async def verify_async(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
+        """As ``verify``, but a key fetch (RemoteJWKS) never blocks the event loop."""
+        claims = self._cached(token)
+        if claims is None:
+            jws = self._parse(token)
+            claims = self._finish(jws, await self._keys.aget_key(jws.kid, jws.alg), token)
+        if scopes:
+            self._check_scopes(claims, scopes)
+        return claims
+
+    def clear_cache(self) -> None:
+        """Forget verified tokens (for example after revoking keys)."""
+        self._cache.clear()
+
+    # --- the steps --------------------------------------------------------------------
+
+    def _cached(self, token: str) -> Claims | None:
+        if not self._cache_size:
+            return None
+        cache = self._cache
+        entry = cache.get(token)
+        if entry is None:
+            return None
+        claims, valid_until = entry
+        # A hit still answers to the clock: RFC 7519 §4.1.4 holds for cached tokens too.
+        if self._clock.time() - self._policy.leeway >= valid_until:
+            cache.pop(token, None)
+            return None  # the full path raises the precise error
+        try:
+            cache.move_to_end(token)
+        except KeyError:
+            pass  # evicted by another thread meanwhile; the verdict above still stands
+        return claims
+
+    def _parse(self, token: str) -> CompactJWS:
+        jws = parse_compact(token, max_size=self._max_token_size, header_cache=self._header_cache)
+        if jws.alg not in self._algorithms:
+            # Before any key lookup: a disallowed alg must not even cost a JWKS refetch.
+            raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
+        return jws
+
+    def _finish(self, jws: CompactJWS, key: JWK, token: str) -> Claims:
+        try:
+            verify_signature(jws, key, self._algorithms)
+        except InvalidKeyError:
+            # The key source handed back a key that may not verify this alg: treat it as
+            # no key at all rather than let a configuration slip become a 500.
+            raise UnknownKeyError("no usable key for the token's kid and alg") from None
+        except (ValueError, TypeError, OverflowError):
+            raise MalformedTokenError("signature could not be checked") from None
+        payload = decode_payload(jws)
+        validate_claims(jws.header, payload, self._policy, self._clock.time())
+        claims = Claims(payload, jws.header)
+        if self._cache_size:
+            self._remember(token, claims)
+        return claims
+
+    def _remember(self, token: str, claims: Claims) -> None:
+        valid_until = claims.expires_at
+        max_age = self._policy.max_age
+        if max_age is not None:
+            valid_until = min(valid_until, float(claims["iat"]) + max_age)
+        cache = self._cache
+        cache[token] = (claims, valid_until)
+        while len(cache) > self._cache_size:
+            try:
+                cache.popitem(last=False)
+            except KeyError:
+                break
+
+    @staticmethod
+    def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
+        required = _required_scopes(scopes)
+        have = claims.scopes
+        missing = tuple(s for s in required if s not in have)
+        if missing:
+            raise InsufficientScopeError(
+                "the token lacks a required scope", required=tuple(required)
+            )
