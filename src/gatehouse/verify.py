@@ -48,10 +48,6 @@ def _allow_list(algorithms: Sequence[str]) -> frozenset[str]:
     return allowed
 
 
-def _required_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
-    return (scopes,) if isinstance(scopes, str) else tuple(scopes)
-
-
 class Verifier:
     """Verifies access tokens for one issuer/audience with keys from a ``KeySource``.
 
@@ -200,10 +196,9 @@ class Verifier:
 
     @staticmethod
     def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
-        required = _required_scopes(scopes)
-        have = claims.scopes
-        missing = tuple(s for s in required if s not in have)
-        if missing:
+        required = (scopes,) if isinstance(scopes, str) else scopes
+        if not claims.scopes.issuperset(required):
+            # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
             raise InsufficientScopeError(
                 "the token lacks a required scope", required=tuple(required)
             )

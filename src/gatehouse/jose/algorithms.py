@@ -11,7 +11,6 @@ sees ES256 never imports RSA or Ed25519 code (cold start).
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -89,11 +88,34 @@ def _hash(name: str) -> Any:
     return hashes.SHA512()
 
 
+def _ecdsa(hash_alg: Any) -> Any:
+    """``ec.ECDSA(hash_alg)`` without its constructor's import of the whole OpenSSL backend.
+
+    The constructor imports ``cryptography.hazmat.backends.openssl.backend`` (about 15 ms of
+    cold start) only to check support for deterministic signing, which we never ask for.
+    The object is built with the same two attributes; if a future ``cryptography`` stores
+    them differently the self-check fails and we fall back to the constructor.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    algorithm = object.__new__(ec.ECDSA)
+    try:
+        algorithm._algorithm = hash_alg
+        algorithm._deterministic_signing = False
+        if algorithm.algorithm is hash_alg and algorithm.deterministic_signing is False:
+            return algorithm
+    except AttributeError:
+        pass
+    return ec.ECDSA(hash_alg)
+
+
 def make_verifier(spec: AlgSpec, key: Any) -> Verifier:
     """A fast ``verify(signature, signing_input)`` for this algorithm and key."""
     from cryptography.exceptions import InvalidSignature
 
     if spec.family == "HMAC":
+        import hmac  # imported here: an asymmetric-only verifier never loads _hashlib
+
         secret: bytes = key
         digest_name = spec.hash
         assert digest_name is not None
@@ -119,11 +141,10 @@ def make_verifier(spec: AlgSpec, key: Any) -> Verifier:
         return verify_eddsa
 
     if spec.family == "EC":
-        from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
         ec_verify = key.verify
-        algorithm = ec.ECDSA(_hash(spec.hash or ""))
+        algorithm = _ecdsa(_hash(spec.hash or ""))
         sig_len = spec.sig_len or 0
         half = sig_len // 2
         from_bytes = int.from_bytes
@@ -170,6 +191,8 @@ def make_verifier(spec: AlgSpec, key: Any) -> Verifier:
 def make_signer(spec: AlgSpec, key: Any) -> Signer:
     """``sign(signing_input) -> signature`` in the JWS encoding of this algorithm."""
     if spec.family == "HMAC":
+        import hmac
+
         secret: bytes = key
         digest_name = spec.hash or ""
         return lambda data: hmac.digest(secret, data, digest_name)

@@ -9,7 +9,6 @@ so nothing downstream has to remember to check.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -262,6 +261,8 @@ class JWK:
 
     def thumbprint(self, hash_name: str = "sha256") -> str:
         """RFC 7638 §3: base64url hash of the required members, sorted, no whitespace."""
+        import hashlib
+
         members = {**self._members, **(self._private or {}), "kty": self.kty}
         if self.crv is not None:
             members["crv"] = self.crv

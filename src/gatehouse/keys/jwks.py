@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from gatehouse.errors import InvalidJWKSError, InvalidKeyError, UnknownKeyError
@@ -97,7 +96,8 @@ class JWKS:
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], *, symmetric: bool = False) -> JWKS:
         try:
-            data = Path(path).read_bytes()
+            with open(path, "rb") as fh:  # not pathlib: it costs a cold start ~5 ms
+                data = fh.read(MAX_JWKS_BYTES + 1)
         except OSError as exc:
             raise InvalidJWKSError(f"cannot read the JWKS file {os.fspath(path)!r}") from exc
         return cls.from_json(data, symmetric=symmetric)
