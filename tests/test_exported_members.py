@@ -12,7 +12,6 @@ def test_top_level_exports_are_pinned() -> None:
     assert sorted(gatehouse.__all__) == sorted(
         [
             "JWKS",
-            "AsyncRemoteJWKS",
             "Claims",
             "Clock",
             "GatehouseError",

@@ -10,7 +10,6 @@ RFC 7517 §5 advises; a usable-looking key with broken material rejects the whol
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from gatehouse.errors import InvalidJWKSError, InvalidKeyError, UnknownKeyError
 from gatehouse.jose.algorithms import ALGORITHMS
 from gatehouse.jose.jwk import JWK
+from gatehouse.jose.strict_json import loads_object
 
 __all__ = ["JWKS"]
 
@@ -88,9 +88,10 @@ class JWKS:
         if len(text) > MAX_JWKS_BYTES:
             raise InvalidJWKSError("the JWKS document is too large")
         try:
-            document = json.loads(text)
+            # Strict: duplicate members or NaN in a key set are as suspicious as in a token.
+            document = loads_object(text.encode("utf-8") if isinstance(text, str) else text)
         except ValueError:
-            raise InvalidJWKSError("the JWKS document is not valid JSON") from None
+            raise InvalidJWKSError("the JWKS document is not a strict JSON object") from None
         return cls.from_dict(document, symmetric=symmetric)
 
     @classmethod

@@ -1,0 +1,122 @@
+"""A real JWKS server on 127.0.0.1 whose answers, headers and delays each test scripts."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from gatehouse.jose.jwk import JWK
+
+HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
+
+
+@dataclass
+class Script:
+    """What the server answers next; tests mutate it between calls."""
+
+    status: int = 200
+    body: bytes = b'{"keys": []}'
+    headers: dict[str, str] = field(default_factory=dict)
+    hold: threading.Event | None = None  # wait on this before answering
+    drop: bool = False  # close the connection without answering
+    arrived: threading.Event = field(default_factory=threading.Event)
+    paths: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def requests(self) -> int:
+        with self.lock:
+            return len(self.paths)
+
+    def serve_keys(self, *keys: JWK, cache_control: str | None = None) -> None:
+        """Answer 200 with these keys' public halves."""
+        self.status = 200
+        self.body = json.dumps({"keys": [k.public().to_dict() for k in keys]}).encode()
+        self.headers = {"Content-Type": "application/json"}
+        if cache_control is not None:
+            self.headers["Cache-Control"] = cache_control
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        script = self.server.script
+        with script.lock:
+            script.paths.append(self.path)
+        script.arrived.set()
+        if script.hold is not None:
+            script.hold.wait(HOLD_LIMIT)
+        if script.drop:
+            self.close_connection = True
+            return
+        body = script.body
+        self.send_response(script.status)
+        for name, value in script.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests assert on the script, not on logs."""
+
+
+class _Server(ThreadingHTTPServer):
+    # Join handler threads on close so every test ends with nothing left running.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, script: Script) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.script = script
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (the timeout test) leaves a broken pipe: expected."""
+
+
+@dataclass
+class JWKSServer:
+    script: Script
+    port: int
+
+    def url(self, path: str = "/jwks.json") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def _running_server() -> Iterator[_Server]:
+    """One loopback server for the session (starting one per test costs a shutdown poll)."""
+    server = _Server(Script())
+    thread = threading.Thread(target=server.serve_forever, name="jwks-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def jwks_server(_running_server: _Server) -> Iterator[JWKSServer]:
+    """The JWKS server with a fresh script; holds are released when the test ends."""
+    script = Script()
+    _running_server.script = script
+    try:
+        yield JWKSServer(script, _running_server.server_address[1])
+    finally:
+        if script.hold is not None:
+            script.hold.set()
+
+
+@pytest.fixture(scope="session")
+def es_keys() -> tuple[JWK, JWK, JWK]:
+    """Three ES256 private keys with distinct thumbprint kids."""
+    return JWK.generate("ES256"), JWK.generate("ES256"), JWK.generate("ES256")
