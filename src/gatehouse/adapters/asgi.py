@@ -1,0 +1,149 @@
+"""ASGI: a pure middleware for any ASGI app, and a FastAPI dependency.
+
+Both verify with ``Verifier.verify_async``, so a remote JWKS refresh is awaited, never run
+on the event loop. The middleware stores the verified ``Claims`` in ``scope["auth"]``,
+which Starlette and FastAPI expose as ``request.auth``. Neither Starlette nor FastAPI is
+imported by this module; ``RequireScopes`` imports Starlette when it is constructed.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
+from gatehouse.adapters.pathrules import PathRules
+from gatehouse.adapters.rejection import ANSWERABLE, Rejection
+from gatehouse.claims import Claims
+
+if TYPE_CHECKING:
+    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.verify import Verifier
+
+__all__ = ["BearerAuthMiddleware", "RequireScopes", "authorization_values"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_POLICY_VIOLATION = 1008  # RFC 6455 §7.4.1: close a WebSocket that failed authentication
+
+
+def authorization_values(scope: Scope) -> tuple[str, ...]:
+    """Every ``Authorization`` header of an ASGI request (header names arrive lower-cased)."""
+    return tuple(
+        value.decode("latin-1")
+        for name, value in scope.get("headers", ())
+        if name == b"authorization"
+    )
+
+
+async def _refuse(scope: Scope, send: Send, rejection: Rejection) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
+        return
+    body = rejection.body.encode("utf-8")
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in rejection.headers.items()
+    ]
+    headers.append((b"content-length", str(len(body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": rejection.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BearerAuthMiddleware:
+    """Require a valid bearer token on every HTTP and WebSocket request but public ones.
+
+    ``scopes`` apply everywhere; ``path_scopes`` adds scopes under a path prefix (the
+    longest matching prefix wins); ``public_paths`` (prefixes too) skip authentication.
+    """
+
+    __slots__ = ("_guard", "_rules", "app")
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: Verifier,
+        *,
+        scopes: Iterable[str] = (),
+        path_scopes: Mapping[str, Iterable[str]] | None = None,
+        public_paths: Iterable[str] = (),
+        deny_list: DenyList | None = None,
+        realm: str = DEFAULT_REALM,
+    ) -> None:
+        self.app = app
+        self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+        self._rules = PathRules(path_scopes or {}, public_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if self._rules.is_public(path):
+            await self.app(scope, receive, send)
+            return
+        extra = self._rules.scopes_for(path)
+        try:
+            claims = await self._guard.authenticate_async(authorization_values(scope), extra)
+        except ANSWERABLE as error:
+            await _refuse(scope, send, self._guard.reject(error, extra))
+            return
+        # A copy, so the caller's scope is not changed under it (ASGI spec, middleware).
+        scope = dict(scope)
+        scope["auth"] = claims
+        await self.app(scope, receive, send)
+
+
+class RequireScopes:
+    """A FastAPI dependency: ``claims: Claims = Depends(RequireScopes(verifier, ["a"]))``.
+
+    Reuses claims the middleware already verified (``request.auth``) and then only checks
+    the deny list and scopes; otherwise verifies the request's token itself. A refusal is
+    an ``HTTPException`` carrying the RFC 6750 challenge in ``WWW-Authenticate`` and
+    ``{"error", "error_description"}`` as its detail.
+    """
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        scopes: Iterable[str] = (),
+        *,
+        deny_list: DenyList | None = None,
+        realm: str = DEFAULT_REALM,
+    ) -> None:
+        from starlette.requests import HTTPConnection
+
+        self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+        # FastAPI injects by annotation; building the signature here keeps Starlette out of
+        # this module's import while still telling FastAPI to pass the connection (an HTTP
+        # request or a WebSocket).
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    "connection", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HTTPConnection
+                )
+            ]
+        )
+
+    async def __call__(self, connection: Any) -> Claims:
+        scope: Scope = connection.scope
+        try:
+            existing = scope.get("auth")
+            if isinstance(existing, Claims):
+                return await self._guard.admit_async(existing)
+            return await self._guard.authenticate_async(authorization_values(scope))
+        except ANSWERABLE as error:
+            if scope["type"] == "websocket":
+                from starlette.exceptions import WebSocketException
+
+                raise WebSocketException(_POLICY_VIOLATION) from None
+            from fastapi import HTTPException
+
+            rejection = self._guard.reject(error)
+            headers = {k: v for k, v in rejection.headers.items() if k != "Content-Type"}
+            detail = {"error": rejection.error, "error_description": rejection.description}
+            raise HTTPException(rejection.status, detail=detail, headers=headers) from None

@@ -1,0 +1,73 @@
+"""``@require_token``: protect a Lambda function behind API Gateway, ALB or a Function URL.
+
+One decorator for every HTTP event family (see ``events``): it reads
+``Authorization: Bearer`` (RFC 6750 §2.1), verifies the token with the required scopes,
+and calls the handler with the verified ``Claims`` as the keyword argument ``claims``. A
+refusal never reaches the handler: it is answered with 401/403 and a ``WWW-Authenticate``
+challenge (RFC 6750 §3), or 503 when keys cannot be fetched, in the event's own response
+format. Importing this module pulls in nothing heavier than stdlib ``json``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from gatehouse.adapters.events import HttpEvent
+from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
+from gatehouse.adapters.rejection import ANSWERABLE
+from gatehouse.adapters.responses import lambda_response
+from gatehouse.adapters.upstream import upstream_claims
+
+if TYPE_CHECKING:
+    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.claims import Claims
+    from gatehouse.verify import Verifier
+
+__all__ = ["ProtectedHandler", "require_token"]
+
+R_co = TypeVar("R_co", covariant=True)
+
+
+class ProtectedHandler(Protocol[R_co]):
+    """A Lambda handler that receives the verified claims."""
+
+    def __call__(self, event: dict[str, Any], context: Any, *, claims: Claims) -> R_co: ...
+
+
+def require_token(
+    verifier: Verifier,
+    *,
+    scopes: Iterable[str] = (),
+    deny_list: DenyList | None = None,
+    realm: str = DEFAULT_REALM,
+    trust_upstream: bool = False,
+) -> Callable[[ProtectedHandler[R_co]], Callable[[dict[str, Any], Any], R_co | dict[str, Any]]]:
+    """Decorate ``handler(event, context, *, claims)`` to run only for an acceptable token.
+
+    ``trust_upstream=True`` accepts the claims an API Gateway authorizer already verified
+    (``upstream``) instead of verifying again; only the deny list and scopes are then
+    checked here. Leave it off unless every route to the function has that authorizer.
+    """
+    guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+
+    def decorate(
+        handler: ProtectedHandler[R_co],
+    ) -> Callable[[dict[str, Any], Any], R_co | dict[str, Any]]:
+        @functools.wraps(handler)
+        def protected(event: dict[str, Any], context: Any) -> R_co | dict[str, Any]:
+            view = HttpEvent.from_dict(event)
+            try:
+                trusted = upstream_claims(view) if trust_upstream else None
+                if trusted is not None:
+                    claims = guard.admit(trusted)
+                else:
+                    claims = guard.authenticate(view.header_values("authorization"))
+            except ANSWERABLE as error:
+                return lambda_response(view, guard.reject(error))
+            return handler(event, context, claims=claims)
+
+        return protected
+
+    return decorate

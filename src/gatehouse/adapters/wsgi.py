@@ -1,0 +1,131 @@
+"""WSGI: a middleware for any WSGI app, and ``@require_token`` for Flask views.
+
+Both leave the verified ``Claims`` in ``environ["gatehouse.claims"]`` (in Flask:
+``request.environ``, or ``current_claims()``). Flask is imported only when a decorated
+view runs, never by importing this module.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
+from gatehouse.adapters.pathrules import PathRules
+from gatehouse.adapters.rejection import ANSWERABLE, Rejection
+from gatehouse.claims import Claims
+from gatehouse.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.verify import Verifier
+
+__all__ = ["CLAIMS_KEY", "BearerAuthMiddleware", "current_claims", "require_token"]
+
+CLAIMS_KEY = "gatehouse.claims"  # PEP 3333: extension keys are namespaced with a dot
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _authorization(environ: Mapping[str, Any]) -> tuple[str, ...]:
+    # PEP 3333 folds repeated headers into one comma-joined value, which then fails the
+    # b64token syntax: two tokens are refused, never silently reduced to one.
+    value = environ.get("HTTP_AUTHORIZATION")
+    return (value,) if isinstance(value, str) else ()
+
+
+def _status_line(rejection: Rejection) -> str:
+    return f"{rejection.status} {rejection.reason}"
+
+
+class BearerAuthMiddleware:
+    """Require a valid bearer token on every request but public ones.
+
+    ``scopes`` apply everywhere; ``path_scopes`` adds scopes under a ``PATH_INFO`` prefix
+    (the longest matching prefix wins); ``public_paths`` (prefixes) skip authentication.
+    """
+
+    __slots__ = ("_guard", "_rules", "app")
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        verifier: Verifier,
+        *,
+        scopes: Iterable[str] = (),
+        path_scopes: Mapping[str, Iterable[str]] | None = None,
+        public_paths: Iterable[str] = (),
+        deny_list: DenyList | None = None,
+        realm: str = DEFAULT_REALM,
+    ) -> None:
+        self.app = app
+        self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+        self._rules = PathRules(path_scopes or {}, public_paths)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        if self._rules.is_public(path):
+            return self.app(environ, start_response)
+        extra = self._rules.scopes_for(path)
+        try:
+            claims = self._guard.authenticate(_authorization(environ), extra)
+        except ANSWERABLE as error:
+            rejection = self._guard.reject(error, extra)
+            body = rejection.body.encode("utf-8")
+            headers = [*rejection.headers.items(), ("Content-Length", str(len(body)))]
+            start_response(_status_line(rejection), headers)
+            return [body]
+        environ[CLAIMS_KEY] = claims
+        return self.app(environ, start_response)
+
+
+def require_token(
+    verifier: Verifier,
+    *,
+    scopes: Iterable[str] = (),
+    deny_list: DenyList | None = None,
+    realm: str = DEFAULT_REALM,
+) -> Callable[[Callable[P, R]], Callable[P, R | tuple[str, int, dict[str, str]]]]:
+    """Decorate a Flask view to run only for an acceptable token with ``scopes``.
+
+    Behind ``BearerAuthMiddleware`` it reuses the claims already verified and checks only
+    the deny list and its own scopes. A refusal is returned as Flask's ``(body, status,
+    headers)`` tuple with the RFC 6750 challenge.
+    """
+    guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | tuple[str, int, dict[str, str]]]:
+        @functools.wraps(view)
+        def protected(*args: P.args, **kwargs: P.kwargs) -> R | tuple[str, int, dict[str, str]]:
+            from flask import request
+
+            environ = request.environ
+            existing = environ.get(CLAIMS_KEY)
+            try:
+                if isinstance(existing, Claims):
+                    claims = guard.admit(existing)
+                else:
+                    claims = guard.authenticate(_authorization(environ))
+            except ANSWERABLE as error:
+                rejection = guard.reject(error)
+                return rejection.body, rejection.status, rejection.headers
+            environ[CLAIMS_KEY] = claims
+            return view(*args, **kwargs)
+
+        return protected
+
+    return decorate
+
+
+def current_claims() -> Claims:
+    """The verified claims of the Flask request being handled."""
+    from flask import request
+
+    claims = request.environ.get(CLAIMS_KEY)
+    if not isinstance(claims, Claims):
+        raise ConfigurationError("this view is not protected by gatehouse")
+    return claims
