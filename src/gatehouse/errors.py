@@ -33,6 +33,7 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
         ├── InvalidGrantError           invalid_grant    400
         │   └── RefreshTokenReuseError  refresh_token_reused 400 invalid_grant
         ├── InvalidScopeError           invalid_scope    400
+        ├── InvalidTargetError          invalid_target   400    (RFC 8707 §2: audience refused)
         ├── UnauthorizedClientError     unauthorized_client 400
         ├── UnsupportedGrantTypeError   unsupported_grant_type 400
         ├── AccessDeniedError           access_denied    403
@@ -63,6 +64,7 @@ __all__ = [
     "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
+    "InvalidTargetError",
     "InvalidTypeError",
     "JWKSFetchError",
     "KeySourceError",
@@ -309,6 +311,13 @@ class InvalidScopeError(OAuthError):
 
     code = "invalid_scope"
     error = "invalid_scope"
+
+
+class InvalidTargetError(OAuthError):
+    """The requested audience (resource) is not one this account or client may have."""
+
+    code = "invalid_target"
+    error = "invalid_target"
 
 
 class UnauthorizedClientError(OAuthError):

@@ -21,13 +21,14 @@ from gatehouse.errors import (
     ConfigurationError,
     InsufficientScopeError,
     InvalidKeyError,
+    InvalidSignatureError,
     MalformedTokenError,
     UnknownKeyError,
 )
 from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
 from gatehouse.jose.claims import ClaimsPolicy, validate_claims
 from gatehouse.jose.jwk import JWK
-from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact, verify_signature
+from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact
 from gatehouse.jose.jwt import decode_payload
 from gatehouse.keys.base import KeySource
 
@@ -116,9 +117,15 @@ class Verifier:
 
     def verify(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
         """The token's claims if it is valid now (and has ``scopes``); else a ``TokenError``."""
-        claims = self._cached(token)
+        claims = self._cached(token) if self._cache_size else None
         if claims is None:
-            jws = self._parse(token)
+            jws = parse_compact(
+                token, max_size=self._max_token_size, header_cache=self._header_cache
+            )
+            if jws.alg not in self._algorithms:
+                # Before any key lookup: a disallowed alg must not even cost a JWKS refetch
+                # (RFC 8725 §3.1: the allow-list is ours, never the token's).
+                raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
             claims = self._finish(jws, self._keys.get_key(jws.kid, jws.alg), token)
         if scopes:
             self._check_scopes(claims, scopes)
@@ -126,9 +133,13 @@ class Verifier:
 
     async def verify_async(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
         """As ``verify``, but a key fetch (RemoteJWKS) never blocks the event loop."""
-        claims = self._cached(token)
+        claims = self._cached(token) if self._cache_size else None
         if claims is None:
-            jws = self._parse(token)
+            jws = parse_compact(
+                token, max_size=self._max_token_size, header_cache=self._header_cache
+            )
+            if jws.alg not in self._algorithms:
+                raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
             claims = self._finish(jws, await self._keys.aget_key(jws.kid, jws.alg), token)
         if scopes:
             self._check_scopes(claims, scopes)
@@ -141,8 +152,6 @@ class Verifier:
     # --- the steps --------------------------------------------------------------------
 
     def _cached(self, token: str) -> Claims | None:
-        if not self._cache_size:
-            return None
         cache = self._cache
         entry = cache.get(token)
         if entry is None:
@@ -158,22 +167,17 @@ class Verifier:
             pass  # evicted by another thread meanwhile; the verdict above still stands
         return claims
 
-    def _parse(self, token: str) -> CompactJWS:
-        jws = parse_compact(token, max_size=self._max_token_size, header_cache=self._header_cache)
-        if jws.alg not in self._algorithms:
-            # Before any key lookup: a disallowed alg must not even cost a JWKS refetch.
-            raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
-        return jws
-
     def _finish(self, jws: CompactJWS, key: JWK, token: str) -> Claims:
         try:
-            verify_signature(jws, key, self._algorithms)
+            valid = key.verifier(jws.alg)(jws.signature, jws.signing_input)
         except InvalidKeyError:
             # The key source handed back a key that may not verify this alg: treat it as
             # no key at all rather than let a configuration slip become a 500.
             raise UnknownKeyError("no usable key for the token's kid and alg") from None
         except (ValueError, TypeError, OverflowError):
             raise MalformedTokenError("signature could not be checked") from None
+        if not valid:
+            raise InvalidSignatureError("signature verification failed")
         payload = decode_payload(jws)
         validate_claims(jws.header, payload, self._policy, self._clock.time())
         claims = Claims(payload, jws.header)

@@ -45,10 +45,10 @@ def b64url_decode(text: str | bytes) -> bytes:
 
 
 def b64url_decode_segment(raw: bytes) -> bytes:
-    """``b64url_decode`` for a segment whose alphabet the caller has already checked.
+    """``b64url_decode`` for a segment of a token already checked free of '+', '/' and '='.
 
-    The compact-JWS parser checks the alphabet of the whole token in one pass; this
-    keeps the per-segment work to the canonical-length rules and the decode itself.
+    The compact-JWS parser looks for those three once over the whole token (memchr
+    fast); ``strict_mode`` then refuses every other character outside the alphabet.
     """
     rem = len(raw) & 3
     if rem:
@@ -56,4 +56,4 @@ def b64url_decode_segment(raw: bytes) -> bytes:
             raise ValueError("invalid base64url length")
         if raw[-1] not in (_CANONICAL_LAST_2 if rem == 2 else _CANONICAL_LAST_3):
             raise ValueError("non-canonical base64url")
-    return binascii.a2b_base64(raw.translate(_TO_STD) + _PAD[rem])
+    return binascii.a2b_base64(raw.translate(_TO_STD) + _PAD[rem], strict_mode=True)

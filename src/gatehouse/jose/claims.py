@@ -81,7 +81,7 @@ _STRING_CLAIMS = ("sub", "jti", "scope", "client_id", "sid")
 def _numeric_date(value: Any, name: str) -> float:
     # RFC 7519 §2: a JSON number; bool is an int in Python but not a number in JSON.
     if type(value) is int or (type(value) is float and math.isfinite(value)):
-        return value  # type: ignore[no-any-return]
+        return value
     raise ClaimError(f"claim {name!r} must be a finite number", claim=name)
 
 

@@ -19,7 +19,7 @@ from gatehouse.errors import (
     MalformedTokenError,
     TokenTooLargeError,
 )
-from gatehouse.jose.b64 import ALPHABET, b64url_decode_segment, b64url_encode
+from gatehouse.jose.b64 import b64url_decode_segment, b64url_encode
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.strict_json import dumps_compact, loads_object
 
@@ -33,6 +33,7 @@ __all__ = [
 
 DEFAULT_MAX_TOKEN_SIZE = 8192
 _HEADER_CACHE_LIMIT = 256
+_PLUS, _SLASH, _EQUALS = b"+/="
 
 
 class CompactJWS:
@@ -116,14 +117,18 @@ def parse_compact(
         raw = token.encode("ascii")
     except UnicodeEncodeError:
         raise MalformedTokenError("a compact JWS is ASCII only") from None
-    # One pass over the whole token: only the base64url alphabet and exactly two dots.
-    if raw.translate(None, ALPHABET) != b"..":
+    parts = raw.split(b".")
+    # Byte values, not b"+": ``bytes in bytes`` first tries the operand as an integer and
+    # pays for a raised-and-cleared TypeError each time.
+    if len(parts) != 3 or _PLUS in raw or _SLASH in raw or _EQUALS in raw:
+        # The three characters base64 has and base64url has not; every other stranger is
+        # refused by the strict decoder of each segment.
         if raw[:1] == b"{":
             raise MalformedTokenError("the JWS JSON serialization is not accepted")
-        if raw.count(b".") == 4:
+        if len(parts) == 5:
             raise MalformedTokenError("encrypted tokens (JWE) are not accepted")
         raise MalformedTokenError("a compact JWS is three base64url segments joined by dots")
-    h, p, s = raw.split(b".")
+    h, p, s = parts
     if not h:
         raise MalformedTokenError("the header segment is empty")
     cached = header_cache.get(h) if header_cache is not None else None

@@ -52,7 +52,7 @@ def loads_object(data: bytes, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     if end != len(text) or not isinstance(value, dict):
         raise ValueError("not a JSON object")
     # Cheap bound first: fewer brackets than the limit means the depth is within it.
-    if text.count("{") + text.count("[") > max_depth and _depth(value) > max_depth:
+    if data.count(b"{") + data.count(b"[") > max_depth and _depth(value) > max_depth:
         raise ValueError("JSON nested too deeply")
     return value
 

@@ -1,0 +1,168 @@
+"""Token-service throughput, printed as a table (a script, not a test).
+
+    /work/venv/bin/python bench/issuer.py [--logins 60] [--refreshes 3000] [--backends sqlite]
+
+Rows:
+* argon2id verify alone (the floor a login cannot beat), with the default profile;
+* logins/s through ``TokenService.login`` (argon2 + session insert + ES256 signature),
+  and its ratio to the floor (target ≥ 0.9);
+* refresh rotations/s through ``TokenService.refresh`` per backend and client count
+  (targets: SQLite ≥ 2,000/s with 1 client; PostgreSQL ≥ 1,000/s with 16).
+
+To add a backend, put a factory in ``BACKENDS``: ``name -> (open(workdir) -> FullStore,
+[client counts])``. The PostgreSQL/Redis engineer registers ``postgres`` there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gatehouse.issuer import (
+    DEFAULT_PROFILE,
+    FAST_TEST_PROFILE,
+    IssuerConfig,
+    KeyEncryptionKey,
+    PasswordHasher,
+    TokenService,
+)
+from gatehouse.storage.ports import Stores
+from gatehouse.storage.records import RefreshTokenRecord, RotationRequest, SessionRecord
+from gatehouse.storage.sqlite import SQLiteStore
+
+Opener = Callable[[Path], Any]
+BACKENDS: dict[str, tuple[Opener, list[int]]] = {
+    "sqlite": (lambda workdir: SQLiteStore(workdir / "bench.db"), [1]),
+}
+
+
+def _config(profile: Any = DEFAULT_PROFILE) -> IssuerConfig:
+    return IssuerConfig(
+        issuer="https://issuer.example",
+        default_audience="https://api.example",
+        password_profile=profile,
+    )
+
+
+def logins_vs_floor(store: Any, kek: KeyEncryptionKey, n: int) -> tuple[float, float]:
+    """(argon2 verifies/s, logins/s), measured in alternating batches of 5 so that
+    load from other processes on a shared CPU hits both alike."""
+    hasher = PasswordHasher(DEFAULT_PROFILE)
+    password = "correct horse battery staple"
+    stored = hasher.hash(password)
+    service = TokenService(_config(), Stores.single(store), kek)
+    service.bootstrap()
+    service.create_account("bench", password)
+    service.login("bench", password)  # warm the key cache
+    floor_time = login_time = 0.0
+    for _ in range(max(1, n // 5)):
+        start = time.perf_counter()
+        for _ in range(5):
+            hasher.verify(stored, password)
+        floor_time += time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(5):
+            service.login("bench", password)
+        login_time += time.perf_counter() - start
+    done = max(1, n // 5) * 5
+    return done / floor_time, done / login_time
+
+
+def refreshes(store: Any, kek: KeyEncryptionKey, n: int, clients: int) -> float:
+    service = TokenService(_config(FAST_TEST_PROFILE), Stores.single(store), kek)
+    service.bootstrap()
+    service.create_account("bench-r", "pw")
+    tokens = [service.login("bench-r", "pw").refresh_token for _ in range(clients)]
+    per_client = max(1, n // clients)
+    barrier = threading.Barrier(clients + 1)
+
+    def run(i: int) -> None:
+        token = tokens[i]
+        barrier.wait()
+        for _ in range(per_client):
+            token = service.refresh(token).refresh_token
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return per_client * clients / (time.perf_counter() - start)
+
+
+def store_rotations(store: Any, n: int) -> float:
+    """The storage transaction alone: no access token signed, no account read."""
+    now = time.time()
+    first = hashlib.sha256(secrets.token_bytes(32)).digest()
+    session = SessionRecord(
+        sid=secrets.token_hex(8),
+        account_id="bench",
+        audience="https://api.example",
+        scope=frozenset(),
+        created_at=now,
+        last_used_at=now,
+        idle_expires_at=now + 3600,
+        absolute_expires_at=now + 7200,
+    )
+    store.create_session(session, RefreshTokenRecord(first, session.sid, issued_at=now))
+    current = first
+    start = time.perf_counter()
+    for _ in range(n):
+        successor = hashlib.sha256(secrets.token_bytes(32)).digest()
+        store.rotate_refresh_token(
+            RotationRequest(current, successor, b"x" * 60, time.time(), 3600, 10)
+        )
+        current = successor
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logins", type=int, default=60)
+    parser.add_argument("--refreshes", type=int, default=3000)
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str, str]] = []
+    for name in args.backends.split(","):
+        opener, client_counts = BACKENDS[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            store = opener(Path(tmp))
+            kek = KeyEncryptionKey.generate()
+            try:
+                floor, rate = logins_vs_floor(store, kek, args.logins)
+                ratio = rate / floor
+                verdict = "ok" if ratio >= 0.9 else "BELOW 0.9x"
+                rows.append(("argon2id verify alone (m=19MiB,t=2,p=1)", f"{floor:,.1f}/s", "floor"))
+                rows.append((f"logins, {name}", f"{rate:,.1f}/s", f"{ratio:.2f}x floor {verdict}"))
+                for clients in client_counts:
+                    r = refreshes(store, kek, args.refreshes, clients)
+                    rows.append(
+                        (
+                            f"refresh via TokenService, {name}, {clients} client(s)",
+                            f"{r:,.0f}/s",
+                            "rotation + account read + ES256 access token",
+                        )
+                    )
+                alone = store_rotations(store, args.refreshes)
+                rows.append((f"rotate_refresh_token alone, {name}", f"{alone:,.0f}/s", "storage"))
+            finally:
+                store.close()
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'rate':>12}  note")
+    print("-" * (width + 30))
+    for label, rate, note in rows:
+        print(f"{label:<{width}}  {rate:>12}  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Access tokens in the RFC 9068 JWT profile, signed with the ACTIVE key."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from gatehouse.clock import Clock
+from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.scopes import format_scope
+from gatehouse.issuer.signing_keys import SigningKeyManager
+from gatehouse.jose import b64url_encode, encode_jwt
+
+__all__ = ["AccessTokenMinter", "MintedToken"]
+
+MintedToken = tuple[str, dict[str, Any]]
+
+
+class AccessTokenMinter:
+    def __init__(
+        self,
+        config: IssuerConfig,
+        keys: SigningKeyManager,
+        *,
+        clock: Clock,
+        random: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        self._config = config
+        self._keys = keys
+        self._clock = clock
+        self._random = random
+
+    def mint(
+        self,
+        *,
+        subject: str,
+        audience: str,
+        scope: frozenset[str],
+        client_id: str,
+        roles: Sequence[str] = (),
+        sid: str | None = None,
+    ) -> MintedToken:
+        """Sign a token; return it with its claims (the caller reports ``exp``)."""
+        now = math.floor(self._clock.time())
+        # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required.
+        claims: dict[str, Any] = {
+            "iss": self._config.issuer,
+            "sub": subject,
+            "aud": audience,
+            "exp": now + self._config.access_token_ttl,
+            "iat": now,
+            "jti": b64url_encode(self._random(16)),
+            "client_id": client_id,
+            "scope": format_scope(scope),
+        }
+        if roles:
+            claims["roles"] = list(roles)  # RFC 9068 §2.2.3.1 (RFC 7643 roles)
+        if sid is not None:
+            claims["sid"] = sid
+        key = self._keys.active_key()
+        alg = key.alg or self._config.signing_alg
+        return encode_jwt(claims, key, alg, typ="at+jwt"), claims

@@ -1,0 +1,211 @@
+"""Sessions (refresh families): login, rotation with reuse detection, revocation.
+
+The lifecycle follows what the field learnt the hard way. Each refresh spends the
+presented token and issues its successor in one store transaction, so concurrent
+refreshes cannot mint two live successors (hydra #3604). Re-presenting the
+*immediate* predecessor within ``refresh_reuse_grace`` seconds, while its successor is
+unspent, returns the current pair (lost responses, parallel tabs: Supabase's rule);
+any other replay of a spent token revokes the whole family (Hydra, RFC 9700 §4.14.2)
+and fails with ``refresh_token_reused``. Older ancestors never get grace
+(django-oauth-toolkit #1617).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import NoReturn
+
+from gatehouse.clock import Clock
+from gatehouse.errors import InvalidGrantError, RefreshTokenReuseError
+from gatehouse.issuer.access_tokens import AccessTokenMinter
+from gatehouse.issuer.audit import AuditLog
+from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.refresh_tokens import (
+    hash_refresh_token,
+    new_refresh_token,
+    open_successor,
+    seal_successor,
+)
+from gatehouse.issuer.results import TokenPair
+from gatehouse.issuer.scopes import format_scope, grant_scope, parse_scope
+from gatehouse.jose import b64url_encode
+from gatehouse.storage.ports import AccountStore, DenyList, SessionStore
+from gatehouse.storage.records import (
+    AccountRecord,
+    DenyKind,
+    RefreshTokenRecord,
+    RotationOutcome,
+    RotationRequest,
+    SessionRecord,
+)
+from gatehouse.storage.rotation import REUSE_REASON
+
+__all__ = ["SessionManager"]
+
+_DENY_MARGIN = 60.0
+"""Verifiers accept tokens up to their leeway past ``exp``; cover that too."""
+
+
+class SessionManager:
+    def __init__(
+        self,
+        sessions: SessionStore,
+        accounts: AccountStore,
+        deny_list: DenyList,
+        minter: AccessTokenMinter,
+        config: IssuerConfig,
+        *,
+        clock: Clock,
+        audit: AuditLog,
+        random: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        self._sessions = sessions
+        self._accounts = accounts
+        self._deny = deny_list
+        self._minter = minter
+        self._config = config
+        self._clock = clock
+        self._audit = audit
+        self._random = random
+
+    def start(
+        self, account: AccountRecord, *, audience: str, scope: frozenset[str], client_id: str
+    ) -> TokenPair:
+        """A new session for a just-authenticated account, and its first pair."""
+        now = self._clock.time()
+        cfg = self._config
+        session = SessionRecord(
+            sid=b64url_encode(self._random(16)),
+            account_id=account.account_id,
+            client_id=client_id,
+            audience=audience,
+            scope=scope,
+            created_at=now,
+            last_used_at=now,
+            idle_expires_at=now + min(cfg.refresh_idle_timeout, cfg.refresh_absolute_lifetime),
+            absolute_expires_at=now + cfg.refresh_absolute_lifetime,
+        )
+        refresh = new_refresh_token(self._random)
+        first = RefreshTokenRecord(hash_refresh_token(refresh), session.sid, issued_at=now)
+        pair = self._pair(account, session, refresh, scope)  # sign first: no orphan session
+        self._sessions.create_session(session, first)
+        self._audit.event(
+            "login_succeeded", account_id=account.account_id, sid=session.sid, client_id=client_id
+        )
+        return pair
+
+    def _pair(
+        self, account: AccountRecord, session: SessionRecord, refresh: str, scope: frozenset[str]
+    ) -> TokenPair:
+        token, _ = self._minter.mint(
+            subject=account.account_id,
+            audience=session.audience,
+            scope=scope,
+            client_id=session.client_id or self._config.first_party_client_id,
+            roles=account.roles,
+            sid=session.sid,
+        )
+        return TokenPair(
+            access_token=token,
+            expires_in=self._config.access_token_ttl,
+            refresh_token=refresh,
+            scope=format_scope(scope),
+            sid=session.sid,
+        )
+
+    def refresh(
+        self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
+    ) -> TokenPair:
+        """Rotate; see the module docstring for grace and reuse."""
+        presented = hash_refresh_token(refresh_token)
+        requested = parse_scope(scope)
+        if client_id is not None:
+            self._check_client(presented, client_id)
+        successor = new_refresh_token(self._random)
+        result = self._sessions.rotate_refresh_token(
+            RotationRequest(
+                presented_hash=presented,
+                successor_hash=hash_refresh_token(successor),
+                sealed_successor=seal_successor(refresh_token, successor, self._random),
+                now=self._clock.time(),
+                idle_timeout=self._config.refresh_idle_timeout,
+                grace_seconds=self._config.refresh_reuse_grace,
+            )
+        )
+        outcome, session = result.outcome, result.session
+        if outcome is RotationOutcome.UNKNOWN or session is None:
+            raise InvalidGrantError("the refresh token is invalid")
+        if outcome is RotationOutcome.REVOKED:
+            raise InvalidGrantError("the refresh token was revoked", code="refresh_token_revoked")
+        if outcome is RotationOutcome.EXPIRED:
+            raise InvalidGrantError("the refresh token expired", code="refresh_token_expired")
+        if outcome is RotationOutcome.REUSED:
+            self._reused(session)
+        current = successor
+        if outcome is RotationOutcome.GRACE:
+            sealed = result.token.sealed_successor if result.token else None
+            opened = open_successor(refresh_token, sealed) if sealed else None
+            if opened is None:
+                self.revoke(session.sid, reason=REUSE_REASON)
+                self._reused(session)
+            current = opened
+        account = self._accounts.get_account(session.account_id)
+        if account is None or account.disabled:
+            self.revoke(session.sid, reason="account_disabled")
+            raise InvalidGrantError("the account is disabled", code="account_disabled")
+        granted = grant_scope(requested, session.scope & account.allowed_scopes)
+        self._audit.event("refresh", sid=session.sid, outcome=outcome.value)
+        return self._pair(account, session, current, granted)
+
+    def _check_client(self, presented: bytes, client_id: str) -> None:
+        """RFC 6749 §6: a refresh token works only for the client it was issued to."""
+        token = self._sessions.find_refresh_token(presented)
+        session = self._sessions.get_session(token.sid) if token else None
+        if session is not None and (session.client_id or self._config.first_party_client_id) != (
+            client_id
+        ):
+            raise InvalidGrantError("the refresh token was issued to another client")
+
+    def _reused(self, session: SessionRecord) -> NoReturn:
+        self._deny_sid(session.sid)
+        self._audit.event("refresh_token_reused", sid=session.sid, account_id=session.account_id)
+        raise RefreshTokenReuseError("a spent refresh token was presented; the session is revoked")
+
+    def _deny_sid(self, sid: str) -> None:
+        if self._config.deny_on_revoke:
+            until = self._clock.time() + self._config.access_token_ttl + _DENY_MARGIN
+            self._deny.deny(DenyKind.SID, sid, expires_at=until)
+
+    def revoke(self, sid: str, *, reason: str) -> bool:
+        """Revoke one session (and deny its access tokens); False if it was not live."""
+        revoked = self._sessions.revoke_session(sid, now=self._clock.time(), reason=reason)
+        if revoked:
+            self._deny_sid(sid)
+            self._audit.event("session_revoked", sid=sid, reason=reason)
+        return revoked
+
+    def revoke_account(self, account_id: str, *, reason: str) -> int:
+        """Revoke every session of an account; return how many."""
+        live = self._sessions.list_sessions(account_id)
+        count = self._sessions.revoke_account_sessions(
+            account_id, now=self._clock.time(), reason=reason
+        )
+        for session in live:
+            self._deny_sid(session.sid)
+        self._audit.event("sessions_revoked", account_id=account_id, reason=reason, count=count)
+        return count
+
+    def deny_sessions(self, sessions: list[SessionRecord]) -> None:
+        """Deny the access tokens of sessions revoked elsewhere (password change, disable)."""
+        for session in sessions:
+            self._deny_sid(session.sid)
+
+    def session_for_token(self, refresh_token: str) -> SessionRecord | None:
+        """The session a refresh token belongs to (spent or not), or None."""
+        try:
+            presented = hash_refresh_token(refresh_token)
+        except InvalidGrantError:
+            return None
+        token = self._sessions.find_refresh_token(presented)
+        return self._sessions.get_session(token.sid) if token else None

@@ -1,0 +1,89 @@
+"""The refresh-rotation rules as a pure function, shared by every adapter.
+
+An adapter locks the presented token's row (and its session's), reads the three rows,
+asks ``decide_rotation`` what to do, and writes what it says inside the same
+transaction. Keeping the rules here means memory, SQLite and PostgreSQL cannot drift
+apart on the subtle part: which replays get the grace answer and which revoke the
+family (Supabase-style immediate-parent grace; anything else is reuse, as in Hydra).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from gatehouse.storage.records import (
+    RefreshTokenRecord,
+    RotationOutcome,
+    RotationRequest,
+    RotationResult,
+    SessionRecord,
+)
+
+__all__ = ["REUSE_REASON", "RotationDecision", "decide_rotation"]
+
+REUSE_REASON = "refresh_token_reused"
+
+
+@dataclass(frozen=True, slots=True)
+class RotationDecision:
+    """What to write: ``session`` if it differs from the row read, ``write_token`` to
+    replace the presented row, ``insert`` as a new row; then answer ``result``."""
+
+    result: RotationResult
+    session: SessionRecord | None = None
+    write_token: RefreshTokenRecord | None = None
+    insert: RefreshTokenRecord | None = None
+
+
+def decide_rotation(
+    request: RotationRequest,
+    token: RefreshTokenRecord | None,
+    session: SessionRecord | None,
+    successor: RefreshTokenRecord | None,
+) -> RotationDecision:
+    """Apply the order documented on ``SessionStore.rotate_refresh_token``."""
+    now = request.now
+    if token is None or session is None:
+        return RotationDecision(RotationResult(RotationOutcome.UNKNOWN))
+    if session.revoked_at is not None:
+        return RotationDecision(RotationResult(RotationOutcome.REVOKED, session, token))
+    if now >= session.idle_expires_at or now >= session.absolute_expires_at:
+        return RotationDecision(RotationResult(RotationOutcome.EXPIRED, session, token))
+    if token.spent_at is not None:
+        in_grace = (
+            successor is not None
+            and successor.spent_at is None
+            and now - token.spent_at <= request.grace_seconds
+        )
+        if in_grace:
+            return RotationDecision(
+                RotationResult(RotationOutcome.GRACE, session, token, successor)
+            )
+        revoked = dataclasses.replace(session, revoked_at=now, revoke_reason=REUSE_REASON)
+        return RotationDecision(
+            RotationResult(RotationOutcome.REUSED, revoked, token), session=revoked
+        )
+    spent = dataclasses.replace(
+        token,
+        spent_at=now,
+        successor_hash=request.successor_hash,
+        sealed_successor=request.sealed_successor,
+    )
+    fresh = RefreshTokenRecord(
+        token_hash=request.successor_hash,
+        sid=token.sid,
+        issued_at=now,
+        parent_hash=token.token_hash,
+    )
+    touched = dataclasses.replace(
+        session,
+        last_used_at=now,
+        idle_expires_at=min(now + request.idle_timeout, session.absolute_expires_at),
+    )
+    return RotationDecision(
+        RotationResult(RotationOutcome.ROTATED, touched, spent, fresh),
+        session=touched,
+        write_token=spent,
+        insert=fresh,
+    )

@@ -1,0 +1,126 @@
+"""SQLite connections, transactions and error translation for the SQLite adapter.
+
+WAL mode lets readers run beside the one writer; ``synchronous=NORMAL`` is durable
+across application crashes (a power cut may lose the last transactions, never corrupt
+the file) and is what makes thousands of rotations per second possible. Each thread
+gets its own connection; writes take the database lock up front with
+``BEGIN IMMEDIATE`` so a read-then-write (the refresh rotation) cannot be interleaved
+with another writer, and ``busy_timeout`` makes contenders wait instead of failing.
+Driver exceptions are translated here, at the boundary, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.errors import ConflictError, StorageError, StorageUnavailableError
+from gatehouse.storage.migrate import apply_sqlite_migrations
+
+__all__ = ["SQLiteBase", "translate_sqlite_error"]
+
+_BUSY = ("locked", "busy", "unable to open", "disk i/o", "readonly")
+
+
+def translate_sqlite_error(exc: sqlite3.Error) -> StorageError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return ConflictError("a uniqueness or reference constraint was violated")
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and any(word in text for word in _BUSY):
+        return StorageUnavailableError("the SQLite database is busy or unavailable")
+    return StorageError(f"SQLite failed ({type(exc).__name__})")
+
+
+class SQLiteBase:
+    """One SQLite file: per-thread connections, migrations on open, one-shot transactions."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 5.0,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self._path = str(path)
+        self._busy_ms = int(busy_timeout * 1000)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self._closed = False
+        try:
+            self.schema_version = apply_sqlite_migrations(self._conn(), now=clock.time())
+        except sqlite3.Error as exc:
+            self.close()
+            raise translate_sqlite_error(exc) from exc
+
+    # --- connections and transactions -----------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StorageUnavailableError("the SQLite store is closed")
+        try:
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise translate_sqlite_error(exc) from exc
+        with self._guard:
+            if self.closed:  # closed while we were connecting
+                conn.close()
+                raise StorageUnavailableError("the SQLite store is closed")
+            self._all.append(conn)
+        self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or none of it."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):  # the original error is the one to report
+                    conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise translate_sqlite_error(exc) from exc
+            raise
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise translate_sqlite_error(exc) from exc
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def ping(self) -> None:
+        self._read("SELECT 1")
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()

@@ -1,0 +1,52 @@
+"""Fixtures for the issuer's domain tests: a TokenService over real stores, fake time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from issuer_helpers import make_config
+
+from gatehouse import ManualClock
+from gatehouse.issuer import KeyEncryptionKey, TokenService
+from gatehouse.storage.memory import MemoryStore
+from gatehouse.storage.ports import Stores
+from gatehouse.storage.sqlite import SQLiteStore
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(wall=1_700_000_000.0)
+
+
+@pytest.fixture
+def kek() -> KeyEncryptionKey:
+    return KeyEncryptionKey.generate()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    """The issuer's stores, on each full adapter."""
+    store: MemoryStore | SQLiteStore
+    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "g.db")
+    try:
+        yield Stores.single(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def service(stores: Stores, kek: KeyEncryptionKey, clock: ManualClock) -> TokenService:
+    svc = TokenService(make_config(), stores, kek, clock=clock)
+    svc.bootstrap()
+    return svc
+
+
+@pytest.fixture
+def alice(service: TokenService) -> str:
+    """An account 'alice' / 'correct horse' with read+write scopes and a role; its id."""
+    account = service.create_account(
+        "Alice", "correct horse", roles=["editor"], allowed_scopes=["read", "write"]
+    )
+    return account.account_id
