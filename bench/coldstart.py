@@ -90,8 +90,10 @@ def main() -> None:
     gh = statistics.median(samples["gatehouse"]) - bare_med
     pj = statistics.median(samples["PyJWT"]) - bare_med
     print(f"\ngatehouse adds {gh:.1f} ms, PyJWT adds {pj:.1f} ms: ratio {gh / pj:.2f}")
-    print(f"(minimums: gatehouse +{min(samples['gatehouse']) - bare_min:.1f} ms, "
-          f"PyJWT +{min(samples['PyJWT']) - bare_min:.1f} ms)")
+    print(
+        f"(minimums: gatehouse +{min(samples['gatehouse']) - bare_min:.1f} ms, "
+        f"PyJWT +{min(samples['PyJWT']) - bare_min:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

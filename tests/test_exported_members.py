@@ -40,5 +40,7 @@ def test_every_error_has_code_error_and_status() -> None:
     for name in gatehouse.errors.__all__:
         cls = getattr(gatehouse.errors, name)
         assert issubclass(cls, gatehouse.errors.GatehouseError)
-        assert cls.code and cls.error and 400 <= cls.status < 600, name
+        assert cls.code, name
+        assert cls.error, name
+        assert 400 <= cls.status < 600, name
         assert cls.__doc__, f"{name} needs a docstring"

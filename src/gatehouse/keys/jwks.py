@@ -89,7 +89,9 @@ class JWKS:
             raise InvalidJWKSError("the JWKS document is too large")
         try:
             # Strict: duplicate members or NaN in a key set are as suspicious as in a token.
-            document = loads_object(text.encode("utf-8") if isinstance(text, str) else text)
+            raw = text.encode("utf-8") if isinstance(text, str) else text
+            # A file usually ends in a newline; only the surrounding whitespace is forgiven.
+            document = loads_object(raw.strip())
         except ValueError:
             raise InvalidJWKSError("the JWKS document is not a strict JSON object") from None
         return cls.from_dict(document, symmetric=symmetric)

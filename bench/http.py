@@ -1,0 +1,226 @@
+"""HTTP benchmarks for the token service and the ASGI adapter, printed as ratios.
+
+(a) Cold start: a fresh process imports the Lambda entry point, builds the app from the
+    environment and handles its first ``POST /login`` in-process (the real Lambda path:
+    ``gatehouse.service.lambda_entry.handler`` with an HTTP API 2.0 event), against bare
+    ``python -c pass``. The login uses the production argon2id profile (m=19 MiB, t=2).
+(b) Requests/s of a protected ASGI route (``BearerAuthMiddleware``, verified-token cache
+    on, keys from the local token service via ``IssuerKeySource``) against the same route
+    without auth, same uvicorn server, same run, interleaved rounds. Target ≥ 0.85.
+
+Usage: ``/work/venv/bin/python bench/http.py [--runs 7] [--seconds 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# This file is named like the standard library's ``http`` package; running it puts its
+# folder first on sys.path, where it would shadow ``http`` for httpx, starlette and
+# uvicorn (the stdlib modules above do not import it). Drop that entry first.
+sys.path[:] = [p for p in sys.path if p not in ("", __file__.rsplit("/", 1)[0])]
+
+PASSWORD = "correct horse battery staple"
+ISSUER = "https://issuer.example"
+API = "https://api.example"
+
+COLD = r"""
+import time
+t0 = time.perf_counter()
+import json, os
+from gatehouse.service import lambda_entry
+t1 = time.perf_counter()
+with open(os.environ["BENCH_EVENT"], encoding="utf-8") as fh:
+    event = json.load(fh)
+answer = lambda_entry.handler(event, None)
+t2 = time.perf_counter()
+assert answer["statusCode"] == 200, answer
+print(json.dumps({"import_ms": (t1 - t0) * 1e3, "first_login_ms": (t2 - t1) * 1e3}))
+"""
+
+
+def _environ(db: Path) -> dict[str, str]:
+    from gatehouse.jose import b64url_encode
+
+    return {
+        "GATEHOUSE_ISSUER_URL": ISSUER,
+        "GATEHOUSE_ISSUER_AUDIENCES": API,
+        "GATEHOUSE_STORAGE_URL": f"sqlite:///{db}",
+        "GATEHOUSE_KEK": b64url_encode(secrets.token_bytes(32)),
+    }
+
+
+def _prepare(workdir: Path) -> dict[str, str]:
+    """A store with keys and one account (production argon2 profile)."""
+    from gatehouse.service.compose import build_stores, build_token_service
+    from gatehouse.service.settings import load_settings
+
+    env = _environ(workdir / "bench.db")
+    settings = load_settings(environ=env)
+    with build_stores(settings) as stores:
+        build_token_service(settings, stores).create_account("alice", PASSWORD)
+    return env
+
+
+def _login_event(path: Path) -> None:
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/login",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "issuer.example"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/login", "sourceIp": "192.0.2.1"},
+            "requestId": "bench",
+        },
+        "body": json.dumps({"username": "alice", "password": PASSWORD}),
+        "isBase64Encoded": False,
+    }
+    path.write_text(json.dumps(event), encoding="utf-8")
+
+
+def _wall(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return (time.perf_counter() - start) * 1e3, done.stdout
+
+
+def cold_start(workdir: Path, runs: int) -> None:
+    env = {**os.environ, **_prepare(workdir), "BENCH_EVENT": str(workdir / "event.json")}
+    _login_event(workdir / "event.json")
+    bare = [_wall([sys.executable, "-c", "pass"], env)[0] for _ in range(runs)]
+    cold, parts = [], []
+    for _ in range(runs):
+        ms, out = _wall([sys.executable, "-c", COLD], env)
+        cold.append(ms)
+        parts.append(json.loads(out))
+    bare_ms, cold_ms = statistics.median(bare), statistics.median(cold)
+    imp = statistics.median(p["import_ms"] for p in parts)
+    first = statistics.median(p["first_login_ms"] for p in parts)
+    print(f"(a) cold start, median of {runs} fresh processes")
+    print(f"    python -c pass                          {bare_ms:8.1f} ms")
+    print(f"    import + build_app + first /login       {cold_ms:8.1f} ms")
+    print(f"      of which: import lambda_entry         {imp:8.1f} ms")
+    print(f"                build + first /login        {first:8.1f} ms (argon2id m=19MiB t=2)")
+    print(f"    overhead over bare Python               {cold_ms - bare_ms:8.1f} ms")
+    print(f"    ratio cold / bare                       {cold_ms / bare_ms:8.2f}x")
+
+
+# --- (b) protected vs open route, same server --------------------------------------
+
+
+def serve(db_env: dict[str, str]) -> None:
+    """Child process: one uvicorn server, one route open and the same route protected."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from gatehouse import Verifier
+    from gatehouse.adapters.asgi import BearerAuthMiddleware
+    from gatehouse.service.compose import IssuerKeySource, build_stores, build_token_service
+    from gatehouse.service.settings import load_settings
+
+    settings = load_settings(environ=db_env)
+    stores = build_stores(settings)
+    service = build_token_service(settings, stores)
+    verifier = Verifier(
+        issuer=ISSUER, audience=API, keys=IssuerKeySource(service), algorithms=["ES256"]
+    )
+
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    app = Starlette(routes=[Route("/open/hello", hello), Route("/api/hello", hello)])
+    protected = BearerAuthMiddleware(app, verifier, public_paths=["/open/"])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # NODELAY
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(protected, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _rate(client: Any, path: str, headers: dict[str, str], seconds: float) -> float:
+    count, deadline = 0, time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < deadline:
+        response = client.get(path, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def protected_ratio(workdir: Path, seconds: float, rounds: int) -> None:
+    import httpx
+
+    from gatehouse.service.compose import build_stores, build_token_service
+    from gatehouse.service.settings import load_settings
+
+    env = _prepare(workdir)
+    settings = load_settings(environ=env)
+    with build_stores(settings) as stores:
+        token = build_token_service(settings, stores).login("alice", PASSWORD).access_token
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", json.dumps(env)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(200):  # warm-up; also waits for the server to accept
+                try:
+                    client.get("/api/hello", headers=auth)
+                    client.get("/open/hello")
+                except httpx.TransportError:
+                    continue
+            opens, guarded = [], []
+            for _ in range(rounds):
+                opens.append(_rate(client, "/open/hello", {}, seconds))
+                guarded.append(_rate(client, "/api/hello", auth, seconds))
+    finally:
+        child.terminate()
+        child.wait(10)
+    open_rps, auth_rps = statistics.median(opens), statistics.median(guarded)
+    print(f"(b) one uvicorn server, keep-alive client, {rounds} interleaved rounds of {seconds}s")
+    print(f"    GET /open/hello  (no auth)              {open_rps:8.0f} req/s")
+    print(f"    GET /api/hello   (Bearer, cached)       {auth_rps:8.0f} req/s")
+    print(
+        f"    ratio protected / open                  {auth_rps / open_rps:8.2f}  (target >= 0.85)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve")
+    args = parser.parse_args()
+    if args.serve:
+        serve(json.loads(args.serve))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("cold", "rps"):
+            (Path(tmp) / name).mkdir()
+        cold_start(Path(tmp) / "cold", args.runs)
+        protected_ratio(Path(tmp) / "rps", args.seconds, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Two small services as AWS Lambda handlers, protected by gatehouse (see README.md)."""

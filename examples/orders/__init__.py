@@ -1,0 +1,1 @@
+"""orders: a Lambda handler protected by ``@require_token``; it calls profile."""

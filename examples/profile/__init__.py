@@ -1,0 +1,1 @@
+"""profile: a Lambda handler behind a gatehouse Lambda authorizer."""

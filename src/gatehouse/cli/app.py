@@ -1,0 +1,124 @@
+"""The root command group and what every command shares.
+
+``GatehouseGroup`` is the top-level handler: whatever a command raises becomes one line
+on stderr and a non-zero exit code (``failure.translate``), and click's own usage errors
+are shortened to one line too. ``--debug`` lets unexpected exceptions through with their
+traceback, for bug reports.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gatehouse.cli.failure import EXIT_FAILURE, EXIT_USAGE, CliFailure, translate
+from gatehouse.cli.output import Output
+from gatehouse.cli.state import DEFAULT_CONFIG, CliOverrides, CliState
+
+__all__ = ["GatehouseGroup", "json_option", "output_of", "root", "state_of"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class GatehouseGroup(click.Group):
+    """A click group whose failures are one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except (KeyboardInterrupt, EOFError):
+            raise click.Abort() from None
+        except Exception as exc:
+            state = ctx.obj if isinstance(ctx.obj, CliState) else None
+            if state is not None and state.debug and not isinstance(exc, CliFailure):
+                raise
+            raise translate(exc) from exc
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args, prog_name or "gatehouse", complete_var, standalone_mode=False, **extra
+            )
+            code = result if isinstance(result, int) else 0
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "gatehouse"
+            click.echo(f"error: {exc.format_message()} (see `{where} --help`)", err=True)
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            code = EXIT_FAILURE
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def state_of(ctx: click.Context) -> CliState:
+    state = ctx.find_object(CliState)
+    if state is None:  # pragma: no cover - the root callback always sets it
+        raise CliFailure("internal: the CLI state is missing")
+    return state
+
+
+def output_of(ctx: click.Context) -> Output:
+    return Output(json_mode=state_of(ctx).json_output)
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        state = ctx.find_object(CliState)
+        if state is not None:
+            state.json_output = True
+    return value
+
+
+def json_option(func: F) -> F:
+    """``--json`` on a command (the same as ``gatehouse --json``)."""
+    option = click.option(
+        "--json",
+        "json_flag",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_json,
+        help="Print machine-readable JSON instead of text.",
+    )
+    return option(func)
+
+
+@click.group(
+    "gatehouse", cls=GatehouseGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    envvar="GATEHOUSE_CONFIG",
+    show_default=True,
+    help="The settings file (env GATEHOUSE_CONFIG).",
+)
+@click.option("--json", "json_output", is_flag=True, help="JSON output for scripts.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(package_name="gatehouse", prog_name="gatehouse")
+@click.pass_context
+def root(ctx: click.Context, config_path: Path, json_output: bool, debug: bool) -> None:
+    """gatehouse: JWT authentication for serverless microservices."""
+    overrides = ctx.obj if isinstance(ctx.obj, CliOverrides) else CliOverrides()
+    state = CliState(config_path, json_output=json_output, debug=debug, overrides=overrides)
+    ctx.obj = state
+    ctx.call_on_close(state.close)

@@ -1,0 +1,118 @@
+"""``gatehouse deploy sam``: write an AWS SAM template from ``gatehouse.toml``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from gatehouse.cli.app import json_option, output_of, state_of
+from gatehouse.cli.failure import CliFailure
+
+__all__ = ["deploy"]
+
+GENERIC_AUTHORIZER = "gatehouse.deploy.lambda_authorizer.handler"
+
+
+@click.group()
+def deploy() -> None:
+    """Generate deployment templates."""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write beside the target and rename: a reader never sees half a template."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path())
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@deploy.command("sam")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("template.yaml"),
+    show_default=True,
+)
+@click.option(
+    "--authorizer",
+    type=click.Choice(["config", "jwt", "lambda"]),
+    default="config",
+    show_default=True,
+    help="Protect every service with the HTTP API JWT authorizer, a gatehouse Lambda"
+    " authorizer, or as each [[functions]] auth says.",
+)
+@click.option(
+    "--signing-alg", help="The deployed issuer's algorithm (default: [issuer] signing_alg)."
+)
+@click.option("--code-uri", default=".", show_default=True, help="CodeUri of every function.")
+@click.option("--runtime", default="python3.12", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite an existing template.")
+@json_option
+@click.pass_context
+def sam(
+    ctx: click.Context,
+    output: Path,
+    authorizer: str,
+    signing_alg: str | None,
+    code_uri: str,
+    runtime: str,
+    force: bool,
+) -> None:
+    """Write a SAM template: the token service on Lambda + HTTP API (PostgreSQL URL and
+    key-encryption key as NoEcho parameters), and the [[functions]] behind a second
+    HTTP API, protected by its JWT authorizer or a gatehouse Lambda authorizer."""
+    from gatehouse.deploy.functions import read_functions
+    from gatehouse.deploy.sam import render_template, sam_template
+    from gatehouse.deploy.spec import DeploySpec, Protection
+
+    state = state_of(ctx)
+    settings = state.settings()
+    if output.exists() and not force:
+        raise CliFailure(f"{output} exists; use --force to overwrite it")
+    # ${GATEHOUSE_DEV_URL}-style values only mean something under `gatehouse dev`.
+    services = tuple(
+        dataclasses.replace(s, environment=tuple(kv for kv in s.environment if "${" not in kv[1]))
+        for s in read_functions(state.config_path)
+    )
+    if authorizer != "config":
+        chosen = Protection(authorizer)
+        services = tuple(
+            dataclasses.replace(
+                s,
+                protection=chosen,
+                authorizer=(s.authorizer or GENERIC_AUTHORIZER)
+                if chosen is Protection.LAMBDA
+                else None,
+            )
+            for s in services
+        )
+    spec = DeploySpec(
+        audience=settings.issuer.default_audience,
+        signing_alg=signing_alg or settings.issuer.signing_alg,
+        access_token_ttl=settings.issuer.access_token_ttl,
+        runtime=runtime,
+        code_uri=code_uri,
+        services=services,
+    )
+    template = sam_template(spec)
+    _write_atomically(output, render_template(template))
+    summary = {
+        "output": str(output),
+        "signing_alg": spec.signing_alg,
+        "services": {s.name: s.protection.value for s in services},
+        "resources": sorted(template["Resources"]),
+    }
+    lines = [f"Wrote {escape(str(output))} (token service signing with {spec.signing_alg})"]
+    lines += [f"  {escape(s.name)}: {s.protection.value} protection" for s in services]
+    lines.append("Next: sam build && sam deploy --guided   (see docs/deploy.md)")
+    output_of(ctx).message(summary, "\n".join(lines))

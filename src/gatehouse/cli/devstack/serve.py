@@ -1,0 +1,129 @@
+"""Starting the local stack: bind the port, wire the parts, hand the socket to uvicorn.
+
+The socket is bound (and listening) before anything else happens, so "port in use" is
+the first and clearest error, and a client that connects as soon as the ready line is
+printed waits in the backlog instead of being refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import string
+import sys
+import tomllib
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from gatehouse.cli.failure import CliFailure
+from gatehouse.cli.state import CliState
+from gatehouse.errors import ConfigurationError
+
+__all__ = ["bind", "dev_defaults", "run_dev"]
+
+ALGORITHMS = ("ES256", "EdDSA", "RS256", "PS256")
+
+
+def dev_defaults(path: Path) -> tuple[str, int]:
+    """``[dev] host`` and ``port`` (127.0.0.1:8000 when absent)."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("dev", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read [dev] from {path}: {exc}") from exc
+    host, port = table.get("host", "127.0.0.1"), table.get("port", 8000)
+    if not isinstance(host, str) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigurationError('[dev] expects host = "127.0.0.1" and port = 8000')
+    return host, port
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CliFailure(
+                f"port {port} on {host} is already in use; stop the other server or run"
+                " `gatehouse dev --port N`"
+            ) from None
+        raise CliFailure(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    return sock
+
+
+def _environment(
+    environ: MutableMapping[str, str], base: Mapping[str, str], extra: list[tuple[str, str]]
+) -> None:
+    """What the functions read; ``${GATEHOUSE_DEV_URL}``-style values are expanded."""
+    for key, value in base.items():
+        environ.setdefault(key, value)
+    for key, value in extra:
+        environ.setdefault(key, string.Template(value).safe_substitute(base))
+
+
+def run_dev(state: CliState, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from gatehouse.cli.devstack.app import DevGateway
+    from gatehouse.cli.devstack.functions import load_functions
+    from gatehouse.deploy.functions import read_functions
+    from gatehouse.deploy.spec import Protection
+    from gatehouse.service.app import create_app
+    from gatehouse.service.compose import IssuerKeySource, build_token_service
+    from gatehouse.verify import Verifier
+
+    settings = state.settings()
+    default_host, default_port = dev_defaults(state.config_path)
+    specs = read_functions(state.config_path)
+    sock = bind(host or default_host, default_port if port is None else port)
+    try:
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+        url = f"http://{shown_host}:{bound_port}"
+        project = str(state.config_path.resolve().parent)
+        base = {
+            "GATEHOUSE_DEV_URL": url,
+            "GATEHOUSE_PROJECT_DIR": project,
+            "GATEHOUSE_ISSUER": settings.issuer.url,
+            "GATEHOUSE_AUDIENCE": settings.issuer.default_audience,
+            "GATEHOUSE_JWKS_URL": f"{url}/.well-known/jwks.json",
+            "GATEHOUSE_TOKEN_URL": f"{url}/token",
+        }
+        _environment(os.environ, base, [kv for s in specs for kv in s.environment])
+        if project not in sys.path:
+            sys.path.insert(0, project)  # handlers import from the project folder
+        service = build_token_service(settings, state.stores(), bootstrap=True)
+        functions = load_functions(specs)
+        verifier = None
+        if any(s.protection is Protection.JWT for s in specs):
+            verifier = Verifier(
+                issuer=settings.issuer.url,
+                audience=settings.issuer.default_audience,
+                keys=IssuerKeySource(service),
+                algorithms=ALGORITHMS,
+            )
+        upstream: Any = create_app(service, settings.http, ping=state.stores().ping)
+        app = DevGateway(upstream, functions, verifier=verifier, log=_log)
+        _log(f"gatehouse dev: token service and {len(functions)} function(s) on {url}")
+        if bound_host not in ("127.0.0.1", "::1"):
+            _log(
+                f"warning: {bound_host} is reachable from other machines; the local stack is"
+                " for development (use 127.0.0.1 unless you mean it)"
+            )
+        for function in functions:
+            routes = ", ".join(f"{r.method} {r.path}" for r in function.spec.routes)
+            _log(f"  {function.spec.name}: {routes} (auth: {function.spec.protection.value})")
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _log(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

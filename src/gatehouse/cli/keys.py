@@ -1,0 +1,78 @@
+"""``gatehouse keys``: the issuer's signing keys (next → active → retired → removed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from gatehouse.cli.app import json_option, output_of, state_of
+from gatehouse.cli.output import format_time
+from gatehouse.storage.records import KeyState, SigningKeyRecord
+
+__all__ = ["keys"]
+
+
+def key_data(record: SigningKeyRecord) -> dict[str, Any]:
+    """Public facts about a key; the sealed private part is never shown."""
+    return {
+        "kid": record.kid,
+        "alg": record.alg,
+        "state": record.state.value,
+        "created_at": record.created_at,
+        "state_changed_at": record.state_changed_at,
+    }
+
+
+@click.group()
+def keys() -> None:
+    """List and rotate signing keys; print the published JWKS."""
+
+
+@keys.command("list")
+@click.option("--all", "include_removed", is_flag=True, help="Include removed keys.")
+@json_option
+@click.pass_context
+def list_keys(ctx: click.Context, include_removed: bool) -> None:
+    """Signing keys and their states."""
+    records = state_of(ctx).stores().stores.signing_keys.list_signing_keys()
+    shown = [r for r in records if include_removed or r.state is not KeyState.REMOVED]
+    order = [KeyState.ACTIVE, KeyState.NEXT, KeyState.RETIRED, KeyState.REMOVED]
+    shown.sort(key=lambda r: (order.index(r.state), -r.created_at))
+    output_of(ctx).table(
+        [key_data(r) for r in shown],
+        [
+            ("kid", "Key id (RFC 7638 thumbprint)"),
+            ("alg", "Alg"),
+            ("state", "State"),
+            ("created_at", "Created"),
+            ("state_changed_at", "Since"),
+        ],
+        title="Signing keys",
+        empty="No signing keys yet: `gatehouse keys rotate` creates them.",
+        render={"created_at": format_time, "state_changed_at": format_time},
+    )
+
+
+@keys.command("rotate")
+@json_option
+@click.pass_context
+def rotate(ctx: click.Context) -> None:
+    """Promote the next key to active and retire the active one.
+
+    The retired key stays published for the access-token lifetime plus the verifiers'
+    cache time, so tokens signed before the rotation keep verifying.
+    """
+    kid = state_of(ctx).service().rotate_keys()
+    output_of(ctx).message({"active_kid": kid}, f"Rotated: the active key is now {kid}")
+
+
+@keys.command("jwks")
+@json_option
+@click.pass_context
+def jwks(ctx: click.Context) -> None:
+    """Print the public JWKS the token service publishes (JSON either way)."""
+    document = state_of(ctx).service().jwks()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -1,0 +1,25 @@
+"""The ``gatehouse`` console script: the root group with every command attached."""
+
+from __future__ import annotations
+
+from gatehouse.cli.app import root
+from gatehouse.cli.clients import clients
+from gatehouse.cli.deploy_cmd import deploy
+from gatehouse.cli.dev_cmd import dev
+from gatehouse.cli.init_cmd import init
+from gatehouse.cli.keys import keys
+from gatehouse.cli.migrate import migrate
+from gatehouse.cli.sessions import sessions
+from gatehouse.cli.tokens import token
+from gatehouse.cli.users import users
+
+__all__ = ["cli", "main"]
+
+cli = root
+for command in (init, dev, users, clients, sessions, keys, token, migrate, deploy):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the console script (``gatehouse = gatehouse.cli.main:main``)."""
+    cli.main(prog_name="gatehouse")

@@ -1,0 +1,10 @@
+"""Deployment: AWS SAM templates for the token service and the services it protects.
+
+- ``spec``: ``DeploySpec`` / ``ServiceSpec`` / ``Protection``, plain values;
+- ``functions``: ``[[functions]]`` of ``gatehouse.toml`` → ``ServiceSpec``;
+- ``sam``: ``sam_template(spec) -> dict`` and ``render_template(dict) -> str``;
+- ``lambda_authorizer``: a ready-made Lambda authorizer configured from the environment.
+
+Nothing here runs in a request path except ``lambda_authorizer``, which imports only
+the verifier side of gatehouse.
+"""

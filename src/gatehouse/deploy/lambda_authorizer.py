@@ -1,0 +1,59 @@
+"""A ready-made API Gateway Lambda authorizer: ``gatehouse.deploy.lambda_authorizer.handler``.
+
+For services deployed with ``gatehouse deploy sam --authorizer lambda`` that bring no
+authorizer of their own. It verifies against the token service's published JWKS
+(``RemoteJWKS``, cached across warm invocations) with the settings the template puts in
+the function's environment:
+
+* ``GATEHOUSE_ISSUER``: the expected ``iss``;
+* ``GATEHOUSE_AUDIENCE``: the expected ``aud``;
+* ``GATEHOUSE_JWKS_URL``: where the keys are (``{issuer}/.well-known/jwks.json``);
+* ``GATEHOUSE_ALGORITHMS``: optional, comma-separated (default ``ES256,EdDSA,RS256,PS256``);
+* ``GATEHOUSE_SCOPES``: optional, space-separated scopes every call needs.
+
+The authorizer is built on the first invocation, not at import, so a missing variable
+shows as one clear error in the log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from gatehouse.adapters.authorizer import BearerAuthorizer
+from gatehouse.errors import ConfigurationError
+
+__all__ = ["build_authorizer", "handler"]
+
+_DEFAULT_ALGORITHMS = "ES256,EdDSA,RS256,PS256"
+
+
+class _Built:
+    authorizer: BearerAuthorizer | None = None
+
+
+def build_authorizer(environ: Mapping[str, str]) -> BearerAuthorizer:
+    from gatehouse import RemoteJWKS, Verifier
+
+    missing = [
+        name
+        for name in ("GATEHOUSE_ISSUER", "GATEHOUSE_AUDIENCE", "GATEHOUSE_JWKS_URL")
+        if not environ.get(name)
+    ]
+    if missing:
+        raise ConfigurationError(f"the authorizer needs {', '.join(missing)} in its environment")
+    algorithms = environ.get("GATEHOUSE_ALGORITHMS") or _DEFAULT_ALGORITHMS
+    verifier = Verifier(
+        issuer=environ["GATEHOUSE_ISSUER"],
+        audience=environ["GATEHOUSE_AUDIENCE"],
+        keys=RemoteJWKS(environ["GATEHOUSE_JWKS_URL"]),
+        algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
+    )
+    return BearerAuthorizer(verifier, scopes=environ.get("GATEHOUSE_SCOPES", "").split())
+
+
+def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
+    if _Built.authorizer is None:
+        _Built.authorizer = build_authorizer(os.environ)
+    return _Built.authorizer(event, context)

@@ -1,0 +1,117 @@
+"""The composition root: settings → stores → ``TokenService`` → ASGI app.
+
+The CLI, the local gateway and the Lambda entry point all build the token service
+here, so there is one place that decides which store, which KEK and which clock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.errors import ConfigurationError
+from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.kek import KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey
+from gatehouse.issuer.passwords import DEFAULT_PROFILE, PasswordProfile
+from gatehouse.issuer.service import TokenService
+from gatehouse.service.issuer_keys import IssuerKeySource
+from gatehouse.service.settings import Settings
+from gatehouse.service.store_urls import OpenStores, open_stores
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = [
+    "IssuerKeySource",
+    "build_app",
+    "build_issuer_config",
+    "build_kek",
+    "build_stores",
+    "build_token_service",
+]
+
+
+def build_issuer_config(
+    settings: Settings, *, password_profile: PasswordProfile | None = None
+) -> IssuerConfig:
+    """``[issuer]`` as the domain's ``IssuerConfig``; its refusals name the table."""
+    s = settings.issuer
+    try:
+        return IssuerConfig(
+            issuer=s.url,
+            default_audience=s.default_audience,
+            audiences=frozenset(s.audiences),
+            first_party_client_id=s.first_party_client_id,
+            access_token_ttl=s.access_token_ttl,
+            refresh_idle_timeout=s.refresh_idle_timeout,
+            refresh_absolute_lifetime=s.refresh_absolute_lifetime,
+            refresh_reuse_grace=s.refresh_reuse_grace,
+            signing_alg=s.signing_alg,
+            verifier_cache_ttl=s.verifier_cache_ttl,
+            development=s.development,
+            password_profile=password_profile or DEFAULT_PROFILE,
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"[issuer] {exc.message}") from exc
+
+
+def build_kek(settings: Settings) -> KeyEncryptionKey:
+    """The KEK from ``[keys]`` (or ``GATEHOUSE_KEK[_FILE]``); development may fall back."""
+    source = {}
+    if settings.keys.kek:
+        source[KEK_ENV] = settings.keys.kek
+    if settings.keys.kek_file:
+        source[KEK_FILE_ENV] = str(settings.storage.base_dir / settings.keys.kek_file)
+    try:
+        return KeyEncryptionKey.from_environ(source, development=settings.issuer.development)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"[keys] {exc.message}") from exc
+
+
+def build_stores(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> OpenStores:
+    """Open the stores the URLs name; migrations are applied on open."""
+    return open_stores(settings.storage, clock=clock, development=settings.issuer.development)
+
+
+def build_token_service(
+    settings: Settings,
+    stores: OpenStores,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    password_profile: PasswordProfile | None = None,
+    bootstrap: bool = True,
+) -> TokenService:
+    """A ready ``TokenService`` over ``stores`` (which the caller opened and will close).
+
+    ``bootstrap`` creates the first signing keys if the store has none, so a fresh
+    deployment can answer its first request.
+    """
+    config = build_issuer_config(settings, password_profile=password_profile)
+    service = TokenService(config, stores.stores, build_kek(settings), clock=clock)
+    if bootstrap:
+        service.bootstrap()
+    return service
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    password_profile: PasswordProfile | None = None,
+    inline: bool = False,
+) -> Starlette:
+    """The token service as an ASGI app; its lifespan closes the stores on shutdown.
+
+    ``inline=True`` is for Lambda: see ``create_app``.
+    """
+    from gatehouse.service.app import create_app
+
+    opened = build_stores(settings, clock=clock)
+    try:
+        service = build_token_service(
+            settings, opened, clock=clock, password_profile=password_profile
+        )
+    except BaseException:
+        opened.close()
+        raise
+    return create_app(service, settings.http, ping=opened.ping, close=opened.close, inline=inline)

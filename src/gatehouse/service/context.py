@@ -1,0 +1,48 @@
+"""What every endpoint needs, hung on the app once: the token service and HTTP settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from gatehouse.issuer.service import TokenService
+from gatehouse.service.settings import HttpSettings
+
+__all__ = ["ServiceContext", "context_of", "remote_addr"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    service: TokenService
+    http: HttpSettings
+    ping: Callable[[], None]
+    jwks_max_age: int
+    inline: bool = False
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a blocking token-service call: in a worker thread under a server, so the
+        event loop keeps serving; inline under Lambda, where one container handles one
+        request at a time and a thread would only add latency (and outlive the call)."""
+        if self.inline:
+            return fn(*args, **kwargs)
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    @property
+    def refresh_cookie_max_age(self) -> int:
+        return self.service.config.refresh_absolute_lifetime
+
+
+def context_of(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.gatehouse
+    return ctx
+
+
+def remote_addr(request: Request) -> str | None:
+    """The peer address for throttling (API Gateway's sourceIp under Lambda)."""
+    return request.client.host if request.client is not None else None

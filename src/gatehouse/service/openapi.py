@@ -1,0 +1,171 @@
+"""The OpenAPI 3.1 description of the token service, written by hand.
+
+Written, not generated: the endpoints follow RFCs (form bodies, Basic client auth,
+§5.2 errors) that generators describe poorly, and a test holds every route to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["openapi_document"]
+
+_JSON = "application/json"
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": _ref("Error")}}}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {_JSON: {"schema": _ref(schema)}}}
+
+
+def _body(media: str, schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {media: {"schema": _ref(schema)}}}
+
+
+_COMMON = {
+    "400": _error("invalid_request (malformed body, missing field) or a grant error"),
+    "413": _error("the body is larger than [http] max_body_bytes"),
+    "415": _error("wrong Content-Type"),
+    "503": _error("storage unavailable; see Retry-After"),
+}
+
+
+def _post(
+    summary: str, media: str, request: str, ok: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    responses = {"200": ok, **_COMMON, **extra}
+    return {
+        "post": {"summary": summary, "requestBody": _body(media, request), "responses": responses}
+    }
+
+
+def _get(summary: str, ok: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"get": {"summary": summary, "responses": {"200": ok, **extra}}}
+
+
+def _object(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_BOOL = {"type": "boolean"}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": _object(["error"], error=_STR, error_description=_STR),
+    "Login": _object(
+        ["username", "password"],
+        username=_STR,
+        password={"type": "string", "format": "password"},
+        audience=_STR,
+        scope={"type": "string", "description": "space-delimited (RFC 6749 §3.3)"},
+        cookie={"type": "boolean", "description": "deliver the refresh token as a cookie"},
+    ),
+    "TokenPair": _object(
+        ["access_token", "token_type", "expires_in", "scope"],
+        access_token=_STR,
+        token_type={"type": "string", "const": "Bearer"},
+        expires_in=_INT,
+        refresh_token={"type": "string", "description": "absent in cookie mode"},
+        scope=_STR,
+    ),
+    "TokenRequest": _object(
+        ["grant_type"],
+        grant_type={"type": "string", "enum": ["refresh_token", "client_credentials"]},
+        refresh_token=_STR,
+        scope=_STR,
+        audience=_STR,
+        client_id=_STR,
+        client_secret={"type": "string", "description": "client_secret_post"},
+    ),
+    "Logout": _object([], refresh_token=_STR, all=_BOOL),
+    "Revoked": _object(["revoked"], revoked=_INT),
+    "TokenParam": _object(
+        ["token"], token=_STR, token_type_hint=_STR, client_id=_STR, client_secret=_STR
+    ),
+    "Introspection": {
+        "type": "object",
+        "required": ["active"],
+        "properties": {"active": _BOOL},
+        "additionalProperties": True,
+    },
+    "JWKS": _object(["keys"], keys={"type": "array", "items": {"type": "object"}}),
+    "Metadata": {"type": "object", "required": ["issuer"], "additionalProperties": True},
+    "Health": _object(["status"], status={"type": "string", "enum": ["ok", "unavailable"]}),
+}
+
+
+def openapi_document(issuer: str) -> dict[str, Any]:
+    """The document served at ``/openapi.json``."""
+    unauthorized = _error("invalid_client (WWW-Authenticate: Basic)")
+    paths: dict[str, Any] = {
+        "/login": _post(
+            "First-party login (RFC 9700 §2.4: not the OAuth password grant)",
+            _JSON,
+            "Login",
+            _ok("a token pair", "TokenPair"),
+            **{"429": _error("too many failed logins; see Retry-After")},
+        ),
+        "/token": _post(
+            "Token endpoint: refresh_token (RFC 6749 §6) and client_credentials (§4.4)",
+            _FORM,
+            "TokenRequest",
+            _ok("a token pair, or an access token", "TokenPair"),
+            **{"401": unauthorized, "403": _error("CSRF check failed (cookie mode)")},
+        ),
+        "/logout": _post(
+            "End this session, or all of the account's with all=true",
+            _JSON,
+            "Logout",
+            _ok("how many sessions were revoked", "Revoked"),
+            **{"401": _error("the Bearer access token is not active")},
+        ),
+        "/revoke": _post(
+            "Token revocation (RFC 7009): 200 even for unknown tokens",
+            _FORM,
+            "TokenParam",
+            {"description": "revoked, or never known"},
+            **{"401": unauthorized},
+        ),
+        "/introspect": _post(
+            "Token introspection (RFC 7662), client-authenticated",
+            _FORM,
+            "TokenParam",
+            _ok('{"active": false} for anything not active', "Introspection"),
+            **{"401": unauthorized},
+        ),
+        "/.well-known/jwks.json": _get("The published signing keys", _ok("JWKS", "JWKS")),
+        "/.well-known/openid-configuration": _get(
+            "Server metadata", _ok("RFC 8414 metadata", "Metadata")
+        ),
+        "/.well-known/oauth-authorization-server": _get(
+            "Server metadata (RFC 8414)", _ok("RFC 8414 metadata", "Metadata")
+        ),
+        "/openapi.json": _get("This document", {"description": "OpenAPI 3.1"}),
+        "/health": _get(
+            "Readiness: the store answers",
+            _ok("ready", "Health"),
+            **{"503": _ok("storage down", "Health")},
+        ),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "gatehouse token service", "version": "1"},
+        "servers": [{"url": issuer}],
+        "paths": paths,
+        "components": {
+            "schemas": _SCHEMAS,
+            "securitySchemes": {
+                "clientBasic": {"type": "http", "scheme": "basic"},
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+    }

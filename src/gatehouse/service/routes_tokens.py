@@ -1,0 +1,175 @@
+"""Getting and ending sessions: ``POST /login``, ``POST /token``, ``POST /logout``.
+
+``/login`` is a first-party JSON endpoint: RFC 9700 §2.4 says an authorization server
+must not offer the resource owner password credentials grant, so ``/token`` refuses
+``grant_type=password`` and only the service's own login page posts passwords, here.
+The token service is synchronous (argon2, the store), so every call to it runs in a
+worker thread and never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gatehouse.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    TokenError,
+    UnsupportedGrantTypeError,
+)
+from gatehouse.service.client_auth import presented_client
+from gatehouse.service.context import ServiceContext, context_of, remote_addr
+from gatehouse.service.cookies import (
+    clear_cookies,
+    current_csrf,
+    refresh_from_cookie,
+    set_refresh_cookies,
+)
+from gatehouse.service.errors import guarded, json_response
+from gatehouse.service.forms import (
+    FORM,
+    JSON,
+    optional_bool,
+    optional_str,
+    read_params,
+    required_str,
+)
+
+__all__ = ["login", "logout", "token"]
+
+
+def _pair_response(
+    ctx: ServiceContext, request: Request, body: dict[str, object], *, cookie: bool
+) -> Response:
+    if not cookie:
+        return json_response(body)
+    refresh = str(body.pop("refresh_token"))
+    response = json_response(body)
+    set_refresh_cookies(
+        response,
+        ctx.http,
+        refresh,
+        max_age=ctx.refresh_cookie_max_age,
+        csrf=current_csrf(request, ctx.http),
+    )
+    return response
+
+
+@guarded
+async def login(request: Request) -> Response:
+    ctx = context_of(request)
+    params = await read_params(request, ctx.http.max_body_bytes, accept=(JSON,))
+    username = required_str(params, "username")
+    password = required_str(params, "password")
+    cookie = optional_bool(params, "cookie")
+    if cookie and not ctx.http.refresh_cookie:
+        raise InvalidRequestError("cookie mode is off ([http] refresh_cookie = false)")
+    pair = await ctx.call(
+        ctx.service.login,
+        username,
+        password,
+        audience=optional_str(params, "audience"),
+        scope=optional_str(params, "scope"),
+        remote_addr=remote_addr(request),
+    )
+    return _pair_response(ctx, request, pair.to_dict(), cookie=cookie)
+
+
+async def _client_id(ctx: ServiceContext, request: Request, params: dict[str, object]) -> str:
+    """The authenticated client, or the first-party client when none is presented."""
+    client = presented_client(request, params)
+    if client is None:
+        return ctx.service.config.first_party_client_id
+    record = await ctx.call(ctx.service.authenticate_client, client.client_id, client.client_secret)
+    return record.client_id
+
+
+async def _refresh_grant(
+    ctx: ServiceContext, request: Request, params: dict[str, object]
+) -> Response:
+    token = optional_str(params, "refresh_token")
+    from_cookie = False
+    if token is None and ctx.http.refresh_cookie:
+        token = refresh_from_cookie(request, ctx.http)
+        from_cookie = token is not None
+    if token is None:
+        raise InvalidRequestError("refresh_token is required")
+    client_id = await _client_id(ctx, request, params)
+    pair = await ctx.call(
+        ctx.service.refresh, token, scope=optional_str(params, "scope"), client_id=client_id
+    )
+    return _pair_response(ctx, request, pair.to_dict(), cookie=from_cookie)
+
+
+async def _client_credentials_grant(
+    ctx: ServiceContext, request: Request, params: dict[str, object]
+) -> Response:
+    client = presented_client(request, params)
+    if client is None or client.client_secret is None:
+        raise InvalidClientError("client authentication is required for client_credentials")
+    audience = optional_str(params, "audience") or optional_str(params, "resource")
+    result = await ctx.call(
+        ctx.service.client_credentials,
+        client.client_id,
+        client.client_secret,
+        audience=audience,
+        scope=optional_str(params, "scope"),
+    )
+    return json_response(result.to_dict())
+
+
+@guarded
+async def token(request: Request) -> Response:
+    ctx = context_of(request)
+    params = await read_params(request, ctx.http.max_body_bytes, accept=(FORM,))
+    grant_type = optional_str(params, "grant_type")
+    if grant_type is None:
+        raise InvalidRequestError("grant_type is required")
+    if grant_type == "refresh_token":
+        return await _refresh_grant(ctx, request, params)
+    if grant_type == "client_credentials":
+        return await _client_credentials_grant(ctx, request, params)
+    if grant_type == "password":
+        raise UnsupportedGrantTypeError(
+            "the password grant is not offered (RFC 9700 §2.4); first-party apps use /login"
+        )
+    raise UnsupportedGrantTypeError("the grant_type is not supported")
+
+
+async def _sid_from_bearer(ctx: ServiceContext, request: Request) -> str | None:
+    values = request.headers.getlist("authorization")
+    bearer = [v for v in values if v[:7].lower() == "bearer "]
+    if not bearer:
+        return None
+    if len(values) > 1:
+        raise InvalidRequestError("more than one Authorization header")
+    answer = await ctx.call(ctx.service.introspect, bearer[0][7:].strip())
+    sid = answer.get("sid") if answer.get("active") else None
+    if not isinstance(sid, str) or answer.get("token_type") != "Bearer":
+        raise TokenError("the access token is not active")
+    return sid
+
+
+@guarded
+async def logout(request: Request) -> Response:
+    """End this session (named by a refresh token, the refresh cookie or an access token),
+    or every session of its account with ``all=true``."""
+    ctx = context_of(request)
+    params = await read_params(request, ctx.http.max_body_bytes, accept=(JSON, FORM))
+    all_sessions = optional_bool(params, "all")
+    token = optional_str(params, "refresh_token")
+    if token is None and ctx.http.refresh_cookie:
+        token = refresh_from_cookie(request, ctx.http)
+    sid = await _sid_from_bearer(ctx, request) if token is None else None
+    if token is None and sid is None:
+        raise InvalidRequestError(
+            "name the session: refresh_token, the refresh cookie or a Bearer access token"
+        )
+    revoked = await ctx.call(
+        ctx.service.logout, refresh_token=token, sid=sid, all_sessions=all_sessions
+    )
+    response = json_response({"revoked": revoked})
+    if ctx.http.refresh_cookie:
+        clear_cookies(response, ctx.http)
+    return response

@@ -1,0 +1,119 @@
+"""From a storage URL to an open store: ``sqlite:///…``, ``postgresql://…``, ``redis://…``.
+
+Drivers are imported only for the scheme in use, so a SQLite deployment never loads
+psycopg or redis. ``sqlite:///relative.db`` is relative to the settings file's folder and
+``sqlite:////abs/path.db`` is absolute (the SQLAlchemy convention).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatehouse.clock import Clock
+from gatehouse.errors import ConfigurationError
+from gatehouse.service.settings import StorageSettings
+from gatehouse.storage.ports import DenyList, FullStore, StoreLifecycle, Stores, ThrottleStore
+
+__all__ = ["OpenStores", "open_stores", "sqlite_path"]
+
+_POSTGRES = ("postgresql://", "postgres://")
+_REDIS = ("redis://", "rediss://", "unix://")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStores:
+    """The ports for ``TokenService`` and the adapters behind them (to ping and close)."""
+
+    stores: Stores
+    parts: tuple[StoreLifecycle, ...]
+
+    def ping(self) -> None:
+        """Raise ``StorageUnavailableError`` if any backend does not answer."""
+        for part in self.parts:
+            part.ping()
+
+    def close(self) -> None:
+        for part in self.parts:
+            part.close()
+
+    def __enter__(self) -> OpenStores:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def sqlite_path(url: str, base_dir: Path) -> Path:
+    rest = url[len("sqlite:///") :]
+    if not rest:
+        raise ConfigurationError('[storage] url: give a file, e.g. "sqlite:///gatehouse.db"')
+    path = Path(rest)
+    return path if path.is_absolute() else base_dir / path
+
+
+def _adapter(modules: tuple[str, ...], names: tuple[str, ...], extra: str) -> Any:
+    """The first class of ``names`` found in the first importable ``gatehouse.storage``
+    module of ``modules``; a missing driver is a ConfigurationError naming the extra."""
+    for module in modules:
+        try:
+            loaded = importlib.import_module(f"gatehouse.storage.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"gatehouse.storage.{module}":
+                continue
+            raise ConfigurationError(
+                f"[storage] url needs the {extra} extra: pip install 'gatehouse[{extra}]'"
+            ) from exc
+        for name in names:
+            found = getattr(loaded, name, None)
+            if found is not None:
+                return found
+    raise ConfigurationError(f"this gatehouse has no {extra} store adapter installed")
+
+
+def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> FullStore:
+    url = settings.url
+    if url.startswith("sqlite:///"):
+        from gatehouse.storage.sqlite import SQLiteStore
+
+        return SQLiteStore(sqlite_path(url, settings.base_dir), clock=clock)
+    if url.startswith(_POSTGRES):
+        cls = _adapter(("postgres",), ("PostgresStore", "PostgreSQLStore"), "postgres")
+        store: FullStore = cls(url)
+        return store
+    if url in ("memory:", "memory://"):
+        if not development:
+            raise ConfigurationError(
+                "[storage] url = memory: loses every account on restart; use it only with"
+                " [issuer] development = true"
+            )
+        from gatehouse.storage.memory import MemoryStore
+
+        return MemoryStore()
+    raise ConfigurationError(
+        '[storage] url: expected "sqlite:///path.db" or "postgresql://user@host/db"'
+    )
+
+
+def open_stores(settings: StorageSettings, *, clock: Clock, development: bool) -> OpenStores:
+    """Open the main store (migrations applied) and, if configured, Redis beside it."""
+    if settings.redis_url is not None and not settings.redis_url.startswith(_REDIS):
+        raise ConfigurationError('[storage] redis_url: expected "redis://host:6379/0"')
+    main = _main_store(settings, clock, development)
+    if settings.redis_url is None:
+        return OpenStores(Stores.single(main), (main,))
+    try:
+        cls = _adapter(
+            ("redis_store", "redis_counters", "redis_adapter"),
+            ("RedisStore", "RedisCounters", "RedisDenyThrottle"),
+            "redis",
+        )
+        redis: Any = cls(settings.redis_url)
+    except BaseException:
+        main.close()
+        raise
+    deny_list: DenyList = redis
+    throttle: ThrottleStore = redis
+    return OpenStores(Stores.single(main, deny_list=deny_list, throttle=throttle), (main, redis))

@@ -1,0 +1,208 @@
+"""`gatehouse dev` as a user starts it: a real subprocess on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from cli_helpers import Project
+
+GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
+TIMEOUT = 30.0
+
+FUNCTIONS = """
+[[functions]]
+name = "echo"
+handler = "svc.handlers.echo"
+routes = ["GET /echo/{word}"]
+event = "v2"
+auth = "none"
+
+[[functions]]
+name = "boom"
+handler = "svc.handlers.boom"
+routes = ["GET /boom"]
+event = "v1"
+auth = "none"
+
+[[functions]]
+name = "guarded"
+handler = "svc.handlers.echo"
+routes = ["GET /guarded/{word}"]
+event = "v2"
+auth = "jwt"
+scopes = ["orders:read"]
+"""
+
+HANDLERS = """
+import json
+import os
+
+def echo(event, context):
+    return {"statusCode": 200, "body": json.dumps({
+        "word": event["pathParameters"]["word"],
+        "routeKey": event["routeKey"],
+        "authorizer": event["requestContext"].get("authorizer"),
+    })}
+
+def boom(event, context):
+    raise RuntimeError("handler bug")
+"""
+
+
+def _project_with(project: Project, functions: str) -> None:
+    text = project.config.read_text()
+    text = text[: text.index("[[functions]]")] + functions
+    project.config.write_text(text)
+    package = project.root / "svc"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "handlers.py").write_text(HANDLERS)
+
+
+def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GATEHOUSE, "dev", *args],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@contextmanager
+def _dev(project: Project) -> Iterator[tuple[str, queue.Queue[str | None]]]:
+    """`gatehouse dev --port 0`; yields its URL (read from the ready line) and its log."""
+    process = subprocess.Popen(
+        [GATEHOUSE, "dev", "--port", "0"],
+        cwd=project.root,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def drain() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        first = lines.get(timeout=TIMEOUT)
+        assert first is not None, f"gatehouse dev exited: {process.wait()}"
+        yield first.rsplit(" on ", 1)[1], lines
+    finally:
+        process.terminate()
+        process.wait(timeout=TIMEOUT)
+        reader.join(timeout=TIMEOUT)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def _log_line(lines: queue.Queue[str | None], contains: str) -> str:
+    while True:
+        line = lines.get(timeout=TIMEOUT)
+        assert line is not None, "gatehouse dev exited"
+        if contains in line:
+            return line
+
+
+def test_port_in_use_is_one_clear_line(project: Project) -> None:
+    """A taken port: exit 1, one line naming the port and --port, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = _run(project, "--port", str(port))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: port {port} on 127.0.0.1 is already in use; stop the other server or run"
+        " `gatehouse dev --port N`\n"
+    )
+
+
+def test_handler_that_does_not_import_is_named(project: Project) -> None:
+    """A wrong handler path stops dev at start with the function, the path and the fix."""
+    _project_with(project, FUNCTIONS.replace("svc.handlers.boom", "svc.missing.boom"))
+    done = _run(project, "--port", "0")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(
+        "error: [[functions]] boom: handler 'svc.missing.boom' does not import"
+    )
+    assert "No module named 'svc.missing'" in done.stderr
+
+
+def test_malformed_functions_table_is_named(project: Project) -> None:
+    """A route without a method is refused before anything starts."""
+    _project_with(project, FUNCTIONS.replace('"GET /boom"', '"/boom"'))
+    done = _run(project, "--port", "0")
+    assert done.returncode == 1
+    assert "route '/boom': expected METHOD /path" in done.stderr
+
+
+def test_routes_events_failures_and_the_token_service(project: Project) -> None:
+    """Routes reach handlers with v2 events; a raising handler is a 502 and dev keeps serving;
+    an edited handler is reloaded; the JWT authorizer checks signatures and scopes; other
+    paths reach the token service."""
+    _project_with(project, FUNCTIONS)
+    with _dev(project) as (url, lines), httpx.Client(base_url=url, timeout=TIMEOUT) as http:
+        echoed = http.get("/echo/hello")
+        assert echoed.status_code == 200
+        assert echoed.json()["word"] == "hello"
+        assert echoed.json()["routeKey"] == "GET /echo/{word}"
+        assert "→ 200" in _log_line(lines, "GET /echo/hello")
+        assert http.get("/boom").status_code == 502
+        assert "→ 502" in _log_line(lines, "GET /boom")
+        assert http.get("/echo/again").status_code == 200  # still serving
+        source = project.root / "svc" / "handlers.py"
+        source.write_text(HANDLERS.replace('"word": event', '"edited": True, "word": event'))
+        later = source.stat().st_mtime + 2  # a new mtime even on coarse filesystem clocks
+        os.utime(source, (later, later))
+        assert http.get("/echo/reloaded").json()["edited"] is True
+        assert http.get("/guarded/x").status_code == 401
+        mint = subprocess.run(
+            [GATEHOUSE, "--json", "token", "mint", "alice", "--scope", "orders:read"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=True,
+        )
+        token = json.loads(mint.stdout)["access_token"]
+        allowed = http.get("/guarded/x", headers={"Authorization": f"Bearer {token}"})
+        assert allowed.status_code == 200
+        assert allowed.json()["authorizer"]["jwt"]["claims"]["sub"] == "alice"
+        forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        assert (
+            http.get("/guarded/x", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+        )
+        assert http.get("/.well-known/jwks.json").json()["keys"]
+        assert "[token service]" in _log_line(lines, "GET /.well-known/jwks.json")
+
+
+def test_dev_without_a_project_points_at_init(tmp_path: Path) -> None:
+    """dev in an empty folder: one line saying to run gatehouse init."""
+    done = subprocess.run(
+        [GATEHOUSE, "dev"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "run `gatehouse init`" in done.stderr

@@ -1,0 +1,86 @@
+"""`gatehouse deploy sam` from a `gatehouse init` project, and the ready-made authorizer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+from deploy_helpers import lint_problems, sam_transform
+
+from gatehouse.cli.main import cli
+from gatehouse.deploy.lambda_authorizer import build_authorizer
+from gatehouse.errors import ConfigurationError
+
+
+def _gatehouse(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    assert _gatehouse("init").exit_code == 0
+    return tmp_path
+
+
+def test_deploy_sam_writes_a_template_sam_and_cfn_lint_accept(project: Path) -> None:
+    """The template from the init project parses as YAML, transforms and lints clean."""
+    result = _gatehouse("deploy", "sam", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["services"] == {"orders": "none", "profile": "lambda"}
+    template = yaml.safe_load((project / "template.yaml").read_text())
+    assert lint_problems(sam_transform(template)) == []
+    orders_env = template["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"]
+    assert orders_env["ORDERS_CLIENT_ID"] == "orders-service"
+    assert "ORDERS_CLIENT_SECRET_FILE" not in orders_env  # a dev-only path is not deployed
+    events = template["Resources"]["ProfileFunction"]["Properties"]["Events"]
+    assert events["Route0"]["Properties"]["PayloadFormatVersion"] == "1.0"
+
+
+def test_jwt_authorizer_with_es256_is_refused_in_one_line(project: Path) -> None:
+    """--authorizer jwt on an ES256 project fails, names RS256, and writes nothing."""
+    result = _gatehouse("deploy", "sam", "--authorizer", "jwt")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "accepts only RSA keys" in result.stderr
+    assert not (project / "template.yaml").exists()
+
+
+def test_jwt_authorizer_with_rs256(project: Path) -> None:
+    """--authorizer jwt --signing-alg RS256: the deployed issuer signs RS256, lint is clean."""
+    result = _gatehouse("deploy", "sam", "--authorizer", "jwt", "--signing-alg", "RS256")
+    assert result.exit_code == 0, result.stderr
+    template = yaml.safe_load((project / "template.yaml").read_text())
+    token_env = template["Resources"]["TokenServiceFunction"]["Properties"]["Environment"]
+    assert token_env["Variables"]["GATEHOUSE_ISSUER_SIGNING_ALG"] == "RS256"
+    assert lint_problems(sam_transform(template)) == []
+
+
+def test_generic_lambda_authorizer_for_services_without_one(project: Path) -> None:
+    """--authorizer lambda gives orders the ready-made gatehouse authorizer with its scopes."""
+    assert _gatehouse("deploy", "sam", "--authorizer", "lambda").exit_code == 0
+    template = yaml.safe_load((project / "template.yaml").read_text())
+    authorizer = template["Resources"]["OrdersAuthorizerFunction"]["Properties"]
+    assert authorizer["Handler"] == "gatehouse.deploy.lambda_authorizer.handler"
+    assert lint_problems(sam_transform(template)) == []
+
+
+def test_existing_template_is_kept_without_force(project: Path) -> None:
+    """A second run refuses to overwrite template.yaml unless --force."""
+    assert _gatehouse("deploy", "sam").exit_code == 0
+    (project / "template.yaml").write_text("mine")
+    result = _gatehouse("deploy", "sam")
+    assert result.exit_code == 1
+    assert "--force" in result.stderr
+    assert (project / "template.yaml").read_text() == "mine"
+    assert _gatehouse("deploy", "sam", "--force").exit_code == 0
+
+
+def test_ready_made_authorizer_names_missing_settings() -> None:
+    """Without its environment the authorizer names each missing variable."""
+    with pytest.raises(ConfigurationError, match="GATEHOUSE_ISSUER, GATEHOUSE_AUDIENCE"):
+        build_authorizer({"GATEHOUSE_JWKS_URL": "https://auth.example.com/jwks.json"})

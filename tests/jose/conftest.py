@@ -1,0 +1,71 @@
+"""Shared data for the JOSE core tests: the vector folders, a fixed ``now`` and cheap keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatehouse.jose import JWK, b64url_encode, sign_compact
+from gatehouse.jose.strict_json import dumps_compact
+
+# ../shared/vectors beside the repo; modules that parametrize from it at collection time
+# skip themselves when it is absent (the ``vectors`` fixture does the same at run time).
+VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
+NOW = 1_700_000_000
+ISSUER = "https://auth.example.com"
+AUDIENCE = "orders"
+
+
+def load_json(path: Path) -> Any:
+    """One vector file as data."""
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def craft(header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, key: JWK) -> str:
+    """A compact JWS with exactly this header (unlike ``sign_compact``, nothing is added)."""
+    h = header if isinstance(header, bytes) else dumps_compact(header)
+    p = payload if isinstance(payload, bytes) else dumps_compact(payload)
+    alg = json.loads(h)["alg"]
+    signing_input = f"{b64url_encode(h)}.{b64url_encode(p)}"
+    return f"{signing_input}.{b64url_encode(key.signer(alg)(signing_input.encode()))}"
+
+
+def good_claims(**extra: Any) -> dict[str, Any]:
+    """A claim set the default test policy accepts at ``NOW``."""
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "user-1",
+        "iat": NOW - 10,
+        "exp": NOW + 300,
+    }
+    claims.update(extra)
+    return claims
+
+
+@pytest.fixture(scope="session")
+def vectors(shared_dir: Path) -> Path:
+    """../shared/vectors."""
+    return shared_dir / "vectors"
+
+
+@pytest.fixture(scope="session")
+def ed_key() -> JWK:
+    """A private Ed25519 key bound to EdDSA."""
+    return JWK.generate("EdDSA", kid="ed-1")
+
+
+@pytest.fixture(scope="session")
+def hs_key() -> JWK:
+    """An HS256 key of exactly the hash size."""
+    return JWK.generate("HS256", kid="hs-1")
+
+
+@pytest.fixture(scope="session")
+def ed_token(ed_key: JWK) -> str:
+    """A well-formed EdDSA JWS over a small JSON payload."""
+    return sign_compact(b'{"sub":"user-1"}', ed_key, "EdDSA")

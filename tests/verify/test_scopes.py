@@ -1,0 +1,57 @@
+"""Scopes: a valid token without a required scope is InsufficientScopeError (RFC 6750 §3.1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatehouse import InsufficientScopeError, TokenError
+from gatehouse.jose import JWK, encode_jwt
+
+from .conftest import NOW, MakeVerifier, claims_at
+
+
+def test_missing_scope(keys: dict[str, JWK], make_verifier: MakeVerifier) -> None:
+    """A missing scope is a 403 insufficient_scope naming what was required."""
+    token = encode_jwt(claims_at(NOW), keys["ES256"], "ES256")
+    with pytest.raises(InsufficientScopeError) as info:
+        make_verifier(keys["ES256"]).verify(token, scopes=["orders:read", "orders:admin"])
+    exc = info.value
+    assert isinstance(exc, TokenError)
+    assert (exc.status, exc.error, exc.code) == (403, "insufficient_scope", "insufficient_scope")
+    assert exc.required == ("orders:read", "orders:admin")
+
+
+@pytest.mark.parametrize(
+    ("claims", "required", "ok"),
+    [
+        ({"scope": "a b c"}, ["a"], True),
+        ({"scope": "a b c"}, ["a", "c"], True),
+        ({"scope": "a  b"}, ["b"], True),
+        ({"scope": "a b c"}, "b", True),
+        ({"scope": "ab"}, ["a"], False),
+        ({"scope": "a"}, "ab", False),
+        ({"scope": ""}, ["a"], False),
+        ({"scp": ["a", "b"]}, ["b"], True),
+        ({"scp": ["a", 1]}, ["1"], False),
+        ({"scp": "a"}, ["a"], False),
+        ({}, ["a"], False),
+        ({}, [], True),
+    ],
+)
+def test_scope_forms(
+    keys: dict[str, JWK],
+    make_verifier: MakeVerifier,
+    claims: dict[str, object],
+    required: list[str] | str,
+    ok: bool,
+) -> None:
+    """scope is one space-delimited string (RFC 9068 §2.2.3); scp arrays are read too."""
+    base = claims_at(NOW)
+    del base["scope"]
+    token = encode_jwt({**base, **claims}, keys["ES256"], "ES256")
+    verifier = make_verifier(keys["ES256"])
+    if ok:
+        verifier.verify(token, scopes=required)
+    else:
+        with pytest.raises(InsufficientScopeError):
+            verifier.verify(token, scopes=required)
