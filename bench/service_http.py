@@ -8,7 +8,7 @@
     on, keys from the local token service via ``IssuerKeySource``) against the same route
     without auth, same uvicorn server, same run, interleaved rounds. Target ≥ 0.85.
 
-Usage: ``/work/venv/bin/python bench/http.py [--runs 7] [--seconds 2]``
+Usage: ``/work/venv/bin/python bench/service_http.py [--runs 7] [--seconds 2]``
 """
 
 from __future__ import annotations
