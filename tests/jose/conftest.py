@@ -34,6 +34,17 @@ def craft(header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, key: 
     return f"{signing_input}.{b64url_encode(key.signer(alg)(signing_input.encode()))}"
 
 
+def with_members(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of a JWK dict with members replaced (a value of None removes the member)."""
+    out = dict(base)
+    for name, value in changes.items():
+        if value is None:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
 def good_claims(**extra: Any) -> dict[str, Any]:
     """A claim set the default test policy accepts at ``NOW``."""
     claims: dict[str, Any] = {
@@ -51,6 +62,24 @@ def good_claims(**extra: Any) -> dict[str, Any]:
 def vectors(shared_dir: Path) -> Path:
     """../shared/vectors."""
     return shared_dir / "vectors"
+
+
+@pytest.fixture(scope="session")
+def ec_public() -> dict[str, Any]:
+    """A P-256 public JWK (generated: no key material in the test source)."""
+    return JWK.generate("ES256", kid="ec-1").public().to_dict()
+
+
+@pytest.fixture(scope="session")
+def ed_public() -> dict[str, Any]:
+    """An Ed25519 public JWK."""
+    return JWK.generate("EdDSA", kid="ed-1").public().to_dict()
+
+
+@pytest.fixture(scope="session")
+def rfc7520_keys(vectors: Path) -> dict[str, dict[str, Any]]:
+    """The RFC 7520 §3 example keys, by file stem."""
+    return {p.stem: load_json(p) for p in sorted((vectors / "rfc7520" / "jwk").glob("*.json"))}
 
 
 @pytest.fixture(scope="session")

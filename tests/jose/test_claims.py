@@ -25,8 +25,13 @@ AT_JWT = {"alg": "EdDSA", "typ": "at+jwt"}
 POLICY = ClaimsPolicy(issuer=ISSUER, audience=AUDIENCE, typ="at+jwt")
 
 
-def _check(claims: dict[str, Any], *, policy: ClaimsPolicy = POLICY, now: float = NOW,
-           header: dict[str, Any] | None = None) -> None:  # fmt: skip
+def _check(
+    claims: dict[str, Any],
+    *,
+    policy: ClaimsPolicy = POLICY,
+    now: float = NOW,
+    header: dict[str, Any] | None = None,
+) -> None:
     validate_claims(AT_JWT if header is None else header, claims, policy, now)
 
 
@@ -90,6 +95,29 @@ def test_infinite_numeric_date_refused(raw: str, name: str) -> None:
     with pytest.raises(ClaimError) as info:
         _check(claims)
     assert info.value.claim == name
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [(-(2**53), True), (-(2**53) - 1, False), (-(10**400), False)],
+    ids=["-2^53", "-2^53-1", "-10^400"],
+)
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+def test_integer_numeric_date_range(name: str, value: int, ok: bool) -> None:
+    """Integer NumericDates stay within ±2**53 (RFC 7493 §2.2), so float() never overflows."""
+    claims = good_claims(**{name: value})
+    if name == "exp":
+        with pytest.raises(ClaimError) as info:
+            _check(claims)
+        # In range, a past exp is merely expired; out of range it is not a date at all.
+        assert (type(info.value) is ExpiredTokenError) is ok
+    elif ok:
+        _check(claims)
+    else:
+        with pytest.raises(ClaimError) as info:
+            _check(claims)
+        assert type(info.value) is ClaimError
+        assert info.value.claim == name
 
 
 def test_nan_numeric_date_refused() -> None:

@@ -181,7 +181,7 @@ def test_segment_encoding_is_strict(ed_token: str, mutate: Any) -> None:
         parse_compact(mutate(h, p, s))
 
 
-def test_header_not_an_object(ed_key: JWK) -> None:
+def test_header_not_an_object() -> None:
     """A header that is JSON but not an object, or has duplicate alg, is malformed."""
     for raw in (b'["EdDSA"]', b'{"alg":"none","alg":"EdDSA"}', b"\xef\xbb\xbf{}", b"{"):
         token = f"{b64url_encode(raw)}.e30.AAAA"
@@ -190,11 +190,9 @@ def test_header_not_an_object(ed_key: JWK) -> None:
 
 
 def test_non_canonical_payload_is_caught_at_decoding(ed_key: JWK) -> None:
-    """A payload segment signed as-is but not canonical base64url fails when decoded.
-
-    The signature covers the raw segment (so it verifies), which is why the payload must
-    be decoded before use (RFC 7515 §5.2 step 6; Wycheproof tc368-375).
-    """
+    """A signed but non-canonical payload segment verifies yet fails when decoded."""
+    # The signature covers the raw segment, so the payload must be decoded before use
+    # (RFC 7515 §5.2 step 6; Wycheproof tc368-375).
     h = b64url_encode(b'{"alg":"EdDSA"}')
     signing_input = f"{h}.####e30"
     token = f"{signing_input}.{b64url_encode(ed_key.signer('EdDSA')(signing_input.encode()))}"

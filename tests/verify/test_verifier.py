@@ -9,6 +9,7 @@ import pytest
 from gatehouse import JWKS, Claims, ManualClock, TokenError, Verifier
 from gatehouse.errors import (
     AlgorithmNotAllowedError,
+    ClaimError,
     ExpiredTokenError,
     InvalidAudienceError,
     InvalidIssuerError,
@@ -259,3 +260,17 @@ def test_keys_and_algorithms_exposed(keys: dict[str, JWK], make_verifier: MakeVe
     verifier = make_verifier(keys["ES256"])
     assert verifier.algorithms == frozenset({"ES256"})
     assert isinstance(verifier.keys, JWKS)
+
+
+@pytest.mark.parametrize(
+    "exp", [2**53 + 1, 2**1024, 10**400, -(2**1024)], ids=["2^53+1", "2^1024", "10^400", "-2^1024"]
+)
+@pytest.mark.parametrize("cache_size", [0, 1024])
+def test_numeric_date_beyond_float_range(
+    keys: dict[str, JWK], make_verifier: MakeVerifier, exp: int, cache_size: int
+) -> None:
+    """A signed exp too large for a float is a ClaimError, never an OverflowError."""
+    token = encode_jwt(claims_at(NOW, exp=exp), keys["EdDSA"], "EdDSA")
+    with pytest.raises(ClaimError) as info:
+        make_verifier(keys["EdDSA"], cache_size=cache_size).verify(token)
+    assert info.value.claim == "exp"

@@ -76,11 +76,15 @@ class ClaimsPolicy:
 
 
 _STRING_CLAIMS = ("sub", "jti", "scope", "client_id", "sid")
+_MAX_SAFE_INT = 2**53
 
 
 def _numeric_date(value: Any, name: str) -> float:
     # RFC 7519 §2: a JSON number; bool is an int in Python but not a number in JSON.
-    if type(value) is int or (type(value) is float and math.isfinite(value)):
+    # Integers beyond ±2**53 (RFC 7493 §2.2) are no dates and would overflow float().
+    if (type(value) is int and -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT) or (
+        type(value) is float and math.isfinite(value)
+    ):
         return value
     raise ClaimError(f"claim {name!r} must be a finite number", claim=name)
 

@@ -139,7 +139,7 @@ class JWK:
         if not isinstance(data, Mapping):
             raise InvalidKeyError("a JWK must be a JSON object")
         kty = data.get("kty")
-        if kty not in _PRIVATE_MEMBERS:
+        if not isinstance(kty, str) or kty not in _PRIVATE_MEMBERS:
             raise InvalidKeyError("JWK kty must be one of EC, OKP, RSA, oct")
         has_private = any(m in data for m in _PRIVATE_MEMBERS[kty])
         if has_private and not private_allowed:
@@ -373,7 +373,7 @@ def _import_ec(data: Mapping[str, Any], has_private: bool, params: dict[str, Any
     from cryptography.hazmat.primitives.asymmetric import ec
 
     crv = data.get("crv")
-    if crv not in _EC_SIZES:
+    if not isinstance(crv, str) or crv not in _EC_SIZES:
         raise InvalidKeyError("EC JWK crv must be P-256, P-384 or P-521")
     size = _EC_SIZES[crv]
     x, y = _member_bytes(data, "x"), _member_bytes(data, "y")

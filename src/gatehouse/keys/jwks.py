@@ -28,14 +28,16 @@ _SIGNING_KTYS = frozenset({"EC", "OKP", "RSA", "oct"})
 
 def _usable(entry: Mapping[str, Any]) -> bool:
     """Could this entry be a signature key at all? (RFC 7517 §5: ignore what we cannot use.)"""
-    if entry.get("kty") not in _SIGNING_KTYS:
+    kty = entry.get("kty")
+    if not isinstance(kty, str) or kty not in _SIGNING_KTYS:
         return False
     if entry.get("use", "sig") != "sig":
         return False
     if entry.get("kty") == "OKP" and entry.get("crv") != "Ed25519":
         return False  # X25519/X448 are for key agreement, Ed448 is unsupported
     alg = entry.get("alg")
-    return alg is None or alg in ALGORITHMS
+    # A non-string alg is kept so that JWK.from_dict refuses it and the set is rejected.
+    return alg is None or not isinstance(alg, str) or alg in ALGORITHMS
 
 
 class JWKS:
