@@ -5,8 +5,7 @@ Expected counts: 26 cases (5 valid, 21 invalid), all applicable. The set is the 
 allowed algorithms are those the set's keys declare (or the token's, when none does).
 A refusal at import (``InvalidJWKSError``) counts as rejection, like a ``TokenError``.
 
-Known gap, held by a strict xfail: tc7 (an RSA modulus with the ROCA fingerprint,
-CVE-2017-15361) is accepted, because key import has no ROCA check.
+tc7 (an RSA modulus with the ROCA fingerprint, CVE-2017-15361) is refused at import.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ if not FILE.is_file():
 
 EXPECTED_CASES = 26
 EXPECTED_VALID = 5
-ROCA = 7
 REJECTIONS = (TokenError, InvalidJWKSError, InvalidKeyError)
 
 DATA = load_json(FILE)
@@ -40,16 +38,7 @@ CASES = [(group, test) for group in DATA["testGroups"] for test in group["tests"
 
 
 def _param(group: dict[str, Any], test: dict[str, Any]) -> Any:
-    marks = []
-    if test["tcId"] == ROCA:
-        marks.append(
-            pytest.mark.xfail(
-                strict=True,
-                raises=pytest.fail.Exception,
-                reason="no ROCA fingerprint check at RSA import (CVE-2017-15361)",
-            )
-        )
-    return pytest.param(group, test, id=f"tc{test['tcId']}", marks=marks)
+    return pytest.param(group, test, id=f"tc{test['tcId']}")
 
 
 def verify_with_set(group: dict[str, Any], token: str) -> bytes:

@@ -44,6 +44,62 @@ _THUMBPRINT_MEMBERS = {
 _GENERATE_DEFAULT_CRV = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 
 
+# The ROCA detector (Nemec et al., CCS 2017; CVE-2017-15361): a vulnerable modulus is, modulo
+# each of these primes, a power of 65537. A random modulus passes all 38 with negligible odds.
+_ROCA_PRIMES = (
+    3,
+    5,
+    7,
+    11,
+    13,
+    17,
+    19,
+    23,
+    29,
+    31,
+    37,
+    41,
+    43,
+    47,
+    53,
+    59,
+    61,
+    67,
+    71,
+    73,
+    79,
+    83,
+    89,
+    97,
+    101,
+    103,
+    107,
+    109,
+    113,
+    127,
+    131,
+    137,
+    139,
+    149,
+    151,
+    157,
+    163,
+    167,
+)
+
+
+def _has_roca_fingerprint(n: int) -> bool:
+    for p in _ROCA_PRIMES:
+        residue, power = n % p, 1
+        for _ in range(p):
+            if power == residue:
+                break
+            power = power * 65537 % p
+        else:
+            return False
+    return True
+
+
 def _member_bytes(data: Mapping[str, Any], name: str) -> bytes:
     value = data.get(name)
     if not isinstance(value, str):
@@ -437,6 +493,8 @@ def _import_rsa(data: Mapping[str, Any], has_private: bool, params: dict[str, An
     n, e = _member_int(data, "n"), _member_int(data, "e")
     if n.bit_length() < MIN_RSA_BITS:
         raise InvalidKeyError(f"RSA keys must have at least {MIN_RSA_BITS} bits")
+    if _has_roca_fingerprint(n):
+        raise InvalidKeyError("RSA key has the ROCA fingerprint (CVE-2017-15361)")
     numbers = rsa.RSAPublicNumbers(e, n)
     members = {"n": _int_b64(n), "e": _int_b64(e)}
     private = None
