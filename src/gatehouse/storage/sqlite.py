@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from gatehouse.errors import ConflictError
-from gatehouse.storage import sqlite_rows as rows
+from gatehouse.storage import sql_rows as rows
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,

@@ -1,4 +1,9 @@
-"""Records to SQLite rows and back: sets as sorted JSON arrays, booleans as 0/1."""
+"""Records to SQL rows and back, shared by the SQLite and PostgreSQL adapters.
+
+Both schemas keep the same columns: sets as sorted JSON arrays in TEXT (never queried
+inside, so a portable text form beats two native encodings), booleans as the driver's
+bool (SQLite stores 0/1), times as floating seconds, hashes as bytes.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +79,7 @@ def account_to_row(a: AccountRecord) -> Row:
         a.password_hash,
         json.dumps(list(a.roles)),
         _set(a.allowed_scopes),
-        int(a.disabled),
+        a.disabled,
         a.created_at,
         a.updated_at,
         a.password_changed_at,
@@ -160,7 +165,7 @@ def client_to_row(c: ClientRecord) -> Row:
         _set(c.allowed_audiences),
         _set(c.allowed_scopes),
         _set(c.grant_types),
-        int(c.disabled),
+        c.disabled,
         c.created_at,
         c.updated_at,
     )

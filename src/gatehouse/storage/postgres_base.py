@@ -1,0 +1,202 @@
+"""PostgreSQL connections, transactions, migrations and error translation.
+
+One ``psycopg_pool.ConnectionPool`` per store, shared by every thread. Each store lives
+in a schema of its own (``search_path`` is set on every pooled connection), so several
+deployments, or every test, can share one database without seeing each other's rows.
+Connections run in autocommit mode and each multi-statement change is one explicit
+transaction (``conn.transaction()``), so a failure anywhere rolls back all of it.
+
+Time limits are part of the contract, not an afterthought: ``connect_timeout`` bounds
+how long a down server can hold a request, ``statement_timeout`` and ``lock_timeout``
+bound a stuck query or a row held by someone else. Each of those becomes
+``StorageUnavailableError`` (the HTTP layer answers 503), raised here, at the one
+boundary where driver exceptions are translated. A deadlock or serialization failure
+is retried a few times: both mean "nothing was written, try again".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.errors import (
+    ConfigurationError,
+    ConflictError,
+    StorageError,
+    StorageUnavailableError,
+)
+from gatehouse.storage.migrate import SCHEMA_VERSION_DDL, load_migrations, split_statements
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg import sql
+    from psycopg_pool import ConnectionPool
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides psycopg
+    raise ConfigurationError(
+        "PostgreSQL storage needs the postgres extra: pip install 'gatehouse[postgres]'"
+    ) from exc
+
+__all__ = ["PostgresBase", "translate_postgres_error"]
+
+T = TypeVar("T")
+Connection = psycopg.Connection[Any]
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+_RETRIES = 3
+
+
+def translate_postgres_error(exc: psycopg.Error) -> StorageError:
+    """Map a driver exception onto the storage hierarchy; never echo its text (it can
+    quote the conflicting row's values)."""
+    if isinstance(exc, psycopg.IntegrityError):
+        return ConflictError("a uniqueness or reference constraint was violated")
+    if isinstance(exc, pg_errors.QueryCanceled | pg_errors.LockNotAvailable):
+        return StorageUnavailableError("PostgreSQL did not answer in time (statement or lock)")
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return StorageUnavailableError("PostgreSQL is unavailable")
+    return StorageError(f"PostgreSQL failed ({type(exc).__name__})")
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+class PostgresBase:
+    """A pool of connections to one schema, migrated on open."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str = "gatehouse",
+        pool_size: int = 10,
+        connect_timeout: float = 5.0,
+        statement_timeout: float = 5.0,
+        lock_timeout: float = 2.0,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        if not _SCHEMA_NAME.match(schema):
+            raise ConfigurationError(
+                "PostgreSQL schema names are lower-case letters, digits and _ (at most 63)"
+            )
+        if pool_size < 1:
+            raise ConfigurationError("pool_size must be at least 1")
+        self.schema = schema
+        self._timeout = connect_timeout
+        options = (
+            f"-c search_path={schema}"
+            f" -c statement_timeout={_milliseconds(statement_timeout)}"
+            f" -c lock_timeout={_milliseconds(lock_timeout)}"
+            " -c idle_in_transaction_session_timeout=60000"
+        )
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": max(1, round(connect_timeout)),
+                "options": options,
+                "application_name": "gatehouse",
+            },
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            # A connection the server dropped (restart, failover, idle kill) is
+            # replaced at checkout rather than failing the request that draws it.
+            check=ConnectionPool.check_connection,
+            timeout=connect_timeout,
+            name=f"gatehouse-{schema}",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout)
+            self.schema_version = self._migrate(clock.time())
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise translate_postgres_error(exc) from exc
+        except BaseException:
+            self._pool.close()
+            raise
+
+    # --- migrations -----------------------------------------------------------------
+
+    def _migrate(self, now: float) -> int:
+        """Apply pending migrations, each in its own transaction under an advisory lock,
+        so processes starting together apply each one exactly once."""
+        migrations = load_migrations("postgres")
+        lock_key = f"gatehouse-migrate:{self.schema}"
+        version = 0
+        with self._pool.connection() as conn:
+            for migration in [None, *migrations]:
+                with conn.transaction():
+                    conn.execute(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key,)
+                    )
+                    if migration is None:
+                        conn.execute(
+                            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                                sql.Identifier(self.schema)
+                            )
+                        )
+                        conn.execute(SCHEMA_VERSION_DDL.replace("REAL", "DOUBLE PRECISION"))
+                        continue
+                    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                    version = int(row[0] or 0) if row else 0
+                    if migration.version <= version:
+                        continue
+                    for statement in split_statements(migration.sql):
+                        conn.execute(statement.encode())
+                    conn.execute(
+                        "INSERT INTO schema_version (version, name, applied_at)"
+                        " VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, now),
+                    )
+                    version = migration.version
+        if version > len(migrations):
+            raise ConfigurationError(
+                f"the database schema (version {version}) is newer than this gatehouse"
+            )
+        return version
+
+    # --- transactions ---------------------------------------------------------------
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction; all of it or none of it.
+
+        ``work`` may run more than once (after a deadlock or serialization failure,
+        when the database guarantees nothing was written), so it must only talk to
+        the database.
+        """
+        for attempt in range(_RETRIES + 1):
+            try:
+                with self._pool.connection() as conn, conn.transaction():
+                    return work(conn)
+            except _RETRIABLE as exc:
+                if attempt == _RETRIES:
+                    raise translate_postgres_error(exc) from exc
+            except psycopg.Error as exc:
+                raise translate_postgres_error(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self._pool.connection() as conn:
+                return conn.execute(query.encode(), params).fetchall()
+        except psycopg.Error as exc:
+            raise translate_postgres_error(exc) from exc
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed
+
+    def ping(self) -> None:
+        if self._pool.closed:
+            raise StorageUnavailableError("the PostgreSQL store is closed")
+        self._read("SELECT 1")
+
+    def close(self) -> None:
+        self._pool.close()
