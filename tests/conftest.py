@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from backend_servers import unavailable
 
 # CI sets HYPOTHESIS_PROFILE=ci: derandomized so a run is reproducible.
 settings.register_profile(
@@ -26,8 +29,7 @@ def shared_dir() -> Path:
     return SHARED
 
 
-def backend_unavailable(name: str, reason: str) -> None:
-    """Skip a backend test; fail it where CI demands backends (GATEHOUSE_REQUIRE_BACKENDS=1)."""
-    if os.environ.get("GATEHOUSE_REQUIRE_BACKENDS") == "1":
-        pytest.fail(f"{name} is required in CI but unavailable: {reason}")
-    pytest.skip(f"{name} unavailable: {reason}")
+@pytest.fixture
+def backend_unavailable() -> Callable[[str, str], None]:
+    """Skip locally, fail in CI (GATEHOUSE_REQUIRE_BACKENDS=1): see backend_servers."""
+    return unavailable

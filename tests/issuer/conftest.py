@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from issuer_helpers import make_config
 
+from backend_servers import postgres_backend
 from gatehouse import ManualClock
 from gatehouse.issuer import KeyEncryptionKey, TokenService
 from gatehouse.storage.memory import MemoryStore
@@ -25,9 +26,13 @@ def kek() -> KeyEncryptionKey:
     return KeyEncryptionKey.generate()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
-    """The issuer's stores, on each full adapter."""
+    """The issuer's stores, on each full adapter (PostgreSQL in a schema of its own)."""
+    if request.param == "postgres":
+        with postgres_backend(request) as pg:
+            yield Stores.single(pg)
+        return
     store: MemoryStore | SQLiteStore
     store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "g.db")
     try:

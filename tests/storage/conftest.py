@@ -1,30 +1,20 @@
 """The storage contract suite runs against every adapter through two fixtures.
 
-* ``store``: an adapter implementing *every* port (``FullStore``): memory, SQLite, and
-  PostgreSQL once it exists.
+* ``store``: an adapter implementing *every* port (``FullStore``): memory, SQLite and
+  PostgreSQL.
 * ``counter_store``: an adapter implementing ``DenyList`` and ``ThrottleStore``: every
   ``store`` backend plus Redis.
 
-Adding a backend (for the PostgreSQL / Redis engineer): create
-``tests/storage/backends.py`` defining either or both of::
-
-    FULL_BACKENDS: dict[str, Backend]      # e.g. {"postgres": postgres_backend}
-    COUNTER_BACKENDS: dict[str, Backend]   # e.g. {"redis": redis_backend}
-
-where ``Backend = Callable[[pytest.FixtureRequest], ContextManager[object]]``: a
-context manager factory that yields a fresh, empty store (its own schema or key
-prefix) and drops it on exit. When the server is down, call
-``request.getfixturevalue("backend_unavailable")(name, reason)``: the helper of
-``tests/conftest.py``, which skips locally and fails in CI. Optionally mark the params
-with ``BACKEND_MARKS: dict[str, pytest.MarkDecorator]`` (``{"postgres":
-pytest.mark.postgres}``). Nothing else changes: every contract test then runs against
-the new backend too.
+The server-backed backends are registered in ``tests/storage/backends.py``
+(``FULL_BACKENDS``, ``COUNTER_BACKENDS``, ``BACKEND_MARKS``); each is a context manager
+factory (``tests/backend_servers.py``) yielding a fresh, empty store in a namespace of
+its own (a schema, a key prefix) and dropping it on exit. A server that is down skips
+the test locally and fails it in CI. Every contract test runs on every backend.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -78,16 +68,6 @@ _MARKS: dict[str, pytest.MarkDecorator] = getattr(_EXTRA, "BACKEND_MARKS", {})
 
 def _params(names: dict[str, Backend]) -> list[Any]:
     return [pytest.param(n, id=n, marks=[_MARKS[n]] if n in _MARKS else []) for n in names]
-
-
-@pytest.fixture
-def backend_unavailable(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """The root conftest's skip-locally/fail-in-CI helper, reachable from backends.py."""
-    for plugin in request.config.pluginmanager.get_plugins():
-        helper = getattr(plugin, "backend_unavailable", None)
-        if callable(helper) and plugin is not sys.modules[__name__]:
-            return helper  # type: ignore[no-any-return]
-    raise LookupError("tests/conftest.py must define backend_unavailable")
 
 
 @pytest.fixture(params=_params(FULL_BACKENDS))

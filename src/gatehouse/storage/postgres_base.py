@@ -99,7 +99,7 @@ class PostgresBase:
                 "autocommit": True,
                 "connect_timeout": max(1, round(connect_timeout)),
                 "options": options,
-                "application_name": "gatehouse",
+                "application_name": f"gatehouse:{schema}"[:63],
             },
             min_size=1,
             max_size=pool_size,

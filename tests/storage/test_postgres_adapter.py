@@ -1,0 +1,214 @@
+"""PostgreSQL specifics: schemas, migrations, time limits, faults, a missing driver.
+
+The contract suite (test_contract_*.py) already runs every port on PostgreSQL; these
+tests pin what only a server has: a schema per store, migrations applied once under
+concurrency, a down server or a held lock turned into StorageUnavailableError with
+nothing half-written, and a connection the server killed replaced at checkout.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from storage_samples import NOW, account, digest, rotation, session, token
+
+from backend_servers import POSTGRES_DSN, drop_pg_schema, free_port, postgres_backend
+from gatehouse.errors import ConfigurationError, ConflictError, StorageUnavailableError
+from gatehouse.storage.migrate import load_migrations
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with postgres_backend(request, lock_timeout=0.3) as store:
+        yield store
+
+
+@pytest.fixture
+def raw() -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(POSTGRES_DSN, connect_timeout=5) as conn:
+        yield conn
+
+
+def test_schema_version_recorded_once_across_reopen(pg: Any, raw: Any) -> None:
+    """Opening a second store on the same schema applies nothing again."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    again = PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1)
+    again.close()
+    rows = raw.execute(f"SELECT version FROM {pg.schema}.schema_version").fetchall()
+    assert rows == [(m.version,) for m in load_migrations("postgres")]
+    assert pg.schema_version == again.schema_version == len(load_migrations("postgres"))
+
+
+def test_concurrent_first_opens_migrate_once(raw: Any) -> None:
+    """Four processes' worth of stores opening a new schema at once: one migration."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    schema = f"gh_test_race_{time.monotonic_ns() % 10**9}"
+    barrier = threading.Barrier(4)
+    opened: list[Any] = []
+    failures: list[BaseException] = []
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            opened.append(PostgresStore(POSTGRES_DSN, schema=schema, pool_size=1))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        count = raw.execute(f"SELECT count(*) FROM {schema}.schema_version").fetchone()
+        raw.rollback()  # release the read lock before the schema is dropped
+        assert count == (len(load_migrations("postgres")),)
+    finally:
+        for store in opened:
+            store.close()
+        drop_pg_schema(schema)
+
+
+def test_schemas_are_isolated(pg: Any, request: pytest.FixtureRequest) -> None:
+    """Two stores in two schemas of one database never see each other's rows."""
+    with postgres_backend(request) as other:
+        pg.create_account(account("shared-name"))
+        assert other.find_account_by_username("shared-name") is None
+        other.create_account(account("shared-name"))  # no conflict across schemas
+        assert len(pg.list_accounts()) == len(other.list_accounts()) == 1
+
+
+def test_newer_schema_is_refused(pg: Any, raw: Any) -> None:
+    """A schema migrated by a newer gatehouse is refused rather than misread."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    raw.execute(f"INSERT INTO {pg.schema}.schema_version VALUES (99, 'future', 0)")
+    raw.commit()
+    with pytest.raises(ConfigurationError, match="newer"):
+        PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1)
+
+
+@pytest.mark.parametrize("schema", ["Public", "a-b", "x; DROP TABLE y", "", "1abc", "a" * 64])
+def test_bad_schema_names_are_refused(schema: str) -> None:
+    """Only plain lower-case identifiers: the name goes into search_path."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    with pytest.raises(ConfigurationError):
+        PostgresStore(POSTGRES_DSN, schema=schema)
+
+
+def test_server_not_listening_is_unavailable_quickly() -> None:
+    """Nothing on the port: StorageUnavailableError at open, within the connect timeout."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailableError) as caught:
+        PostgresStore(f"postgresql://postgres@127.0.0.1:{free_port()}/test", connect_timeout=1.0)
+    assert time.monotonic() - started < 5
+    assert caught.value.status == 503
+
+
+def test_unknown_database_is_unavailable() -> None:
+    """A database that does not exist is a StorageUnavailableError, not a crash."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    url = POSTGRES_DSN.rsplit("/", 1)[0] + "/gh_no_such_database"
+    with pytest.raises(StorageUnavailableError):
+        PostgresStore(url, connect_timeout=1.0)
+
+
+def test_closed_store_is_unavailable(request: pytest.FixtureRequest) -> None:
+    """After close(), every call is StorageUnavailableError; close is idempotent."""
+    with postgres_backend(request) as store:
+        store.close()
+        store.close()
+        with pytest.raises(StorageUnavailableError):
+            store.ping()
+        with pytest.raises(StorageUnavailableError):
+            store.get_account("x")
+        with pytest.raises(StorageUnavailableError):
+            store.create_account(account())
+
+
+def test_held_table_lock_times_out_and_rolls_back_the_whole_change(pg: Any, raw: Any) -> None:
+    """create_session writes two rows; if the second waits past lock_timeout the first
+    is rolled back too: nothing half-written."""
+    s = session("a1")
+    raw.execute(f"LOCK TABLE {pg.schema}.refresh_tokens IN EXCLUSIVE MODE")
+    with pytest.raises(StorageUnavailableError):
+        pg.create_session(s, token(s.sid, "t0"))
+    raw.rollback()
+    assert pg.get_session(s.sid) is None
+    pg.create_session(s, token(s.sid, "t0"))
+    assert pg.find_refresh_token(digest("t0")) is not None
+
+
+def test_rotation_waiting_on_a_held_token_row_changes_nothing(pg: Any, raw: Any) -> None:
+    """A rotation blocked past lock_timeout on the token row writes nothing."""
+    s = session("a1")
+    pg.create_session(s, token(s.sid, "t0"))
+    raw.execute(
+        f"SELECT 1 FROM {pg.schema}.refresh_tokens WHERE token_hash = %s FOR UPDATE",
+        (digest("t0"),),
+    )
+    with pytest.raises(StorageUnavailableError):
+        pg.rotate_refresh_token(rotation(digest("t0"), "t1", NOW + 1))
+    raw.rollback()
+    assert pg.find_refresh_token(digest("t0")).spent_at is None
+    assert pg.find_refresh_token(digest("t1")) is None
+    assert pg.get_session(s.sid) == s
+
+
+def test_statement_timeout_is_unavailable(request: pytest.FixtureRequest, raw: Any) -> None:
+    """A statement that runs past statement_timeout is cut off as unavailable."""
+    with postgres_backend(request, statement_timeout=0.2, lock_timeout=5.0) as store:
+        raw.execute(f"LOCK TABLE {store.schema}.accounts IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(StorageUnavailableError, match="in time"):
+            store.list_accounts()
+        raw.rollback()
+        assert store.list_accounts() == []
+
+
+def test_killed_connections_are_replaced(pg: Any, raw: Any) -> None:
+    """The server terminating every pooled connection (a restart, a failover) costs no
+    request: the pool checks each connection as it hands it out."""
+    pg.create_account(account("before"))
+    killed = raw.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+        (f"gatehouse:{pg.schema}",),
+    ).fetchall()
+    raw.commit()
+    assert killed
+    assert killed == [(True,)] * len(killed)
+    assert pg.find_account_by_username("before") is not None
+    pg.ping()
+
+
+def test_conflicts_are_typed_and_carry_no_values(pg: Any) -> None:
+    """A duplicate username is ConflictError whose message does not quote the row."""
+    pg.create_account(account("dup-secretish"))
+    with pytest.raises(ConflictError) as caught:
+        pg.create_account(account("dup-secretish"))
+    assert "dup-secretish" not in str(caught.value)
+    assert caught.value.__cause__ is not None
+
+
+def test_missing_driver_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the postgres extra, importing the adapter says which extra to install."""
+    for name in [m for m in sys.modules if m.startswith("gatehouse.storage.postgres")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(ConfigurationError, match=r"gatehouse\[postgres\]"):
+        importlib.import_module("gatehouse.storage.postgres")
