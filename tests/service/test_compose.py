@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,16 @@ from server import run_asgi_in_thread
 from service_helpers import API, ISSUER
 from service_stack import Stack, service_environ
 
-from gatehouse import Verifier
+from backend_servers import (
+    POSTGRES_DSN,
+    REDIS_URL,
+    drop_pg_schema,
+    free_port,
+    postgres_down,
+    redis_down,
+    unavailable,
+)
+from gatehouse import JWKS, Verifier
 from gatehouse.errors import UnknownKeyError
 from gatehouse.service.compose import IssuerKeySource, build_app, build_stores, build_token_service
 from gatehouse.service.settings import load_settings
@@ -85,19 +95,92 @@ def test_importing_the_app_stays_lean() -> None:
     assert done.stdout.strip() == ""
 
 
-def test_postgres_url_without_an_adapter_is_a_clear_error(tmp_path: Path) -> None:
-    """A postgresql:// URL either opens the PostgreSQL adapter or names what is missing."""
-    import importlib.util
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
+    """Configured by environment alone: accounts and sessions in a PostgreSQL schema,
+    failed-login counters and the deny-list in Redis, over real HTTP."""
+    for down in (postgres_down(), redis_down()):
+        if down:
+            unavailable("PostgreSQL and Redis", down)
+    from gatehouse.storage.redis_counters import RedisCounters
 
-    from gatehouse.errors import ConfigurationError, StorageError
+    from gatehouse.storage.postgres import PostgresStore
 
+    schema = f"gh_test_svc_{secrets.token_hex(4)}"
+    prefix = f"gh_test:{secrets.token_hex(4)}:"
     env = service_environ(
-        tmp_path / "g.db", GATEHOUSE_STORAGE_URL="postgresql://root@127.0.0.1:1/x"
+        tmp_path / "unused.db",
+        GATEHOUSE_STORAGE_URL=POSTGRES_DSN,
+        GATEHOUSE_STORAGE_SCHEMA=schema,
+        GATEHOUSE_STORAGE_POOL_SIZE="3",
+        GATEHOUSE_STORAGE_REDIS_URL=REDIS_URL,
+        GATEHOUSE_STORAGE_REDIS_PREFIX=prefix,
     )
     settings = load_settings(environ=env)
-    if importlib.util.find_spec("gatehouse.storage.postgres") is None:
-        with pytest.raises(ConfigurationError, match="postgres"):
-            build_stores(settings)
-    else:  # port 1 is closed: the adapter must fail with a typed storage error
-        with pytest.raises((StorageError, ConfigurationError)):
-            build_stores(settings).close()
+    try:
+        with build_stores(settings) as stores:
+            assert type(stores.stores.accounts) is PostgresStore
+            assert type(stores.stores.deny_list) is RedisCounters
+            build_token_service(settings, stores).create_account("bob", "a long password")
+        app = build_app(settings)
+        with run_asgi_in_thread(app) as url, httpx.Client(base_url=url) as http:
+            wrong = http.post("/login", json={"username": "bob", "password": "wrong"})
+            assert wrong.status_code == 400
+            assert wrong.json()["error"] == "invalid_grant"
+            pair = http.post("/login", json={"username": "bob", "password": "a long password"})
+            assert pair.status_code == 200
+            refresh = pair.json()["refresh_token"]
+            rotated = http.post(
+                "/token",
+                data={"grant_type": "refresh_token", "refresh_token": refresh},
+            )
+            assert rotated.status_code == 200
+            access = rotated.json()["access_token"]
+            out = http.post("/logout", headers={"Authorization": f"Bearer {access}"}, json={})
+            assert out.json() == {"revoked": 1}
+            assert http.get("/health").json() == {"status": "ok", "storage": "up"}
+            keys = JWKS.from_dict(http.get("/.well-known/jwks.json").json())
+        sid = (
+            Verifier(issuer=ISSUER, audience=API, keys=keys, algorithms=["ES256"])
+            .verify(access)
+            .session_id
+        )
+        pg = PostgresStore(POSTGRES_DSN, schema=schema, pool_size=1)
+        counters = RedisCounters(REDIS_URL, prefix=prefix)
+        try:
+            session = pg.get_session(str(sid))
+            assert session is not None
+            assert session.revoked_at is not None
+            assert counters.is_denied(sid=str(sid), now=session.revoked_at)
+        finally:
+            pg.close()
+            counters.close()
+    finally:
+        drop_pg_schema(schema)
+        RedisCounters(REDIS_URL, prefix=prefix).drop_all()
+
+
+def test_closed_postgres_port_is_a_storage_error_at_start(tmp_path: Path) -> None:
+    """A postgresql:// URL nobody answers: StorageUnavailableError, not a hang or a crash."""
+    from gatehouse.errors import StorageUnavailableError
+
+    env = service_environ(
+        tmp_path / "g.db",
+        GATEHOUSE_STORAGE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/test",
+    )
+    with pytest.raises(StorageUnavailableError):
+        build_stores(load_settings(environ=env))
+
+
+def test_bad_pool_size_is_a_configuration_error(tmp_path: Path) -> None:
+    """[storage] pool_size below 1 is refused before any connection is tried."""
+    from gatehouse.errors import ConfigurationError
+
+    env = service_environ(
+        tmp_path / "g.db",
+        GATEHOUSE_STORAGE_URL="postgresql://postgres@127.0.0.1:1/test",
+        GATEHOUSE_STORAGE_POOL_SIZE="0",
+    )
+    with pytest.raises(ConfigurationError, match="pool_size"):
+        build_stores(load_settings(environ=env))

@@ -183,10 +183,11 @@ def test_statement_timeout_is_unavailable(request: pytest.FixtureRequest, raw: A
 
 def test_killed_connections_are_replaced(pg: Any, raw: Any) -> None:
     """The server terminating every pooled connection (a restart, a failover) costs no
-    request: the pool checks each connection as it hands it out."""
+    request: the pool checks each connection as it hands it out (the terminate call
+    waits until each backend has exited, so the check sees a closed socket)."""
     pg.create_account(account("before"))
     killed = raw.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = %s",
         (f"gatehouse:{pg.schema}",),
     ).fetchall()
     raw.commit()

@@ -52,6 +52,9 @@ class IssuerSettings:
 class StorageSettings:
     url: str
     redis_url: str | None = None
+    schema: str = "gatehouse"
+    pool_size: int = 10
+    redis_prefix: str = "gatehouse:"
     base_dir: Path = Path()
 
 

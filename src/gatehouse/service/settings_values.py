@@ -27,7 +27,13 @@ SCHEMA: dict[str, dict[str, str]] = {
         "first_party_client_id": "str",
         "development": "bool",
     },
-    "storage": {"url": "str", "redis_url": "str"},
+    "storage": {
+        "url": "str",
+        "redis_url": "str",
+        "schema": "str",
+        "pool_size": "int",
+        "redis_prefix": "str",
+    },
     "keys": {"kek_file": "str", "kek": "str"},
     "http": {
         "max_body_bytes": "int",

@@ -1,16 +1,17 @@
 """From a storage URL to an open store: ``sqlite:///…``, ``postgresql://…``, ``redis://…``.
 
 Drivers are imported only for the scheme in use, so a SQLite deployment never loads
-psycopg or redis. ``sqlite:///relative.db`` is relative to the settings file's folder and
+psycopg or redis; a missing driver is a ConfigurationError naming the extra to install.
+PostgreSQL keeps its tables in ``[storage] schema`` (default ``gatehouse``) with a pool
+of ``pool_size`` connections per process; Redis keys start with ``redis_prefix``.
+``sqlite:///relative.db`` is relative to the settings file's folder and
 ``sqlite:////abs/path.db`` is absolute (the SQLAlchemy convention).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gatehouse.clock import Clock
 from gatehouse.errors import ConfigurationError
@@ -54,25 +55,6 @@ def sqlite_path(url: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def _adapter(modules: tuple[str, ...], names: tuple[str, ...], extra: str) -> Any:
-    """The first class of ``names`` found in the first importable ``gatehouse.storage``
-    module of ``modules``; a missing driver is a ConfigurationError naming the extra."""
-    for module in modules:
-        try:
-            loaded = importlib.import_module(f"gatehouse.storage.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"gatehouse.storage.{module}":
-                continue
-            raise ConfigurationError(
-                f"[storage] url needs the {extra} extra: pip install 'gatehouse[{extra}]'"
-            ) from exc
-        for name in names:
-            found = getattr(loaded, name, None)
-            if found is not None:
-                return found
-    raise ConfigurationError(f"this gatehouse has no {extra} store adapter installed")
-
-
 def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> FullStore:
     url = settings.url
     if url.startswith("sqlite:///"):
@@ -80,9 +62,12 @@ def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> F
 
         return SQLiteStore(sqlite_path(url, settings.base_dir), clock=clock)
     if url.startswith(_POSTGRES):
-        cls = _adapter(("postgres",), ("PostgresStore", "PostgreSQLStore"), "postgres")
-        store: FullStore = cls(url)
-        return store
+        # The adapter module raises ConfigurationError itself when psycopg is missing.
+        from gatehouse.storage.postgres import PostgresStore
+
+        if settings.pool_size < 1:
+            raise ConfigurationError("[storage] pool_size must be at least 1")
+        return PostgresStore(url, schema=settings.schema, pool_size=settings.pool_size, clock=clock)
     if url in ("memory:", "memory://"):
         if not development:
             raise ConfigurationError(
@@ -105,12 +90,9 @@ def open_stores(settings: StorageSettings, *, clock: Clock, development: bool) -
     if settings.redis_url is None:
         return OpenStores(Stores.single(main), (main,))
     try:
-        cls = _adapter(
-            ("redis_store", "redis_counters", "redis_adapter"),
-            ("RedisStore", "RedisCounters", "RedisDenyThrottle"),
-            "redis",
-        )
-        redis: Any = cls(settings.redis_url)
+        from gatehouse.storage.redis_counters import RedisCounters
+
+        redis = RedisCounters(settings.redis_url, prefix=settings.redis_prefix)
     except BaseException:
         main.close()
         raise

@@ -80,7 +80,7 @@ class PostgresStore(PostgresCounters):
     # --- accounts -------------------------------------------------------------------
 
     def create_account(self, account: AccountRecord) -> None:
-        self._write(lambda c: _run(c, _INSERT_ACCOUNT, rows.account_to_row(account)))
+        self._execute(_INSERT_ACCOUNT, rows.account_to_row(account))
 
     def _one_account(self, where: str, value: str) -> AccountRecord | None:
         found = self._read(f"SELECT {rows.ACCOUNT_COLUMNS} FROM accounts WHERE {where}", (value,))
@@ -129,7 +129,7 @@ class PostgresStore(PostgresCounters):
             _run(c, _INSERT_SESSION, rows.session_to_row(session))
             _run(c, _INSERT_TOKEN, rows.token_to_row(first_token))
 
-        self._write(work)
+        self._write(work, pipeline=True)
 
     def get_session(self, sid: str) -> SessionRecord | None:
         found = self._read(f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE sid = %s", (sid,))
@@ -166,62 +166,52 @@ class PostgresStore(PostgresCounters):
             self._apply(c, decision)
             return decision.result
 
-        return self._write(work)
+        return self._write(work, pipeline=True)
 
     @staticmethod
     def _apply(c: Connection, decision: RotationDecision) -> None:
-        if decision.session is None and decision.write_token is None:
-            return
-        with c.pipeline():
-            if decision.session is not None:
-                s = decision.session
-                _run(
-                    c,
-                    "UPDATE sessions SET last_used_at=%s, idle_expires_at=%s, revoked_at=%s,"
-                    " revoke_reason=%s WHERE sid=%s",
-                    (s.last_used_at, s.idle_expires_at, s.revoked_at, s.revoke_reason, s.sid),
-                )
-            if decision.write_token is not None:
-                t = decision.write_token
-                _run(
-                    c,
-                    "UPDATE refresh_tokens SET spent_at=%s, successor_hash=%s,"
-                    " sealed_successor=%s WHERE token_hash=%s AND spent_at IS NULL",
-                    (t.spent_at, t.successor_hash, t.sealed_successor, t.token_hash),
-                )
-            if decision.insert is not None:
-                _run(c, _INSERT_TOKEN, rows.token_to_row(decision.insert))
+        """Queue the decided writes; they travel with COMMIT (pipeline mode)."""
+        if decision.session is not None:
+            s = decision.session
+            _run(
+                c,
+                "UPDATE sessions SET last_used_at=%s, idle_expires_at=%s, revoked_at=%s,"
+                " revoke_reason=%s WHERE sid=%s",
+                (s.last_used_at, s.idle_expires_at, s.revoked_at, s.revoke_reason, s.sid),
+            )
+        if decision.write_token is not None:
+            t = decision.write_token
+            _run(
+                c,
+                "UPDATE refresh_tokens SET spent_at=%s, successor_hash=%s,"
+                " sealed_successor=%s WHERE token_hash=%s AND spent_at IS NULL",
+                (t.spent_at, t.successor_hash, t.sealed_successor, t.token_hash),
+            )
+        if decision.insert is not None:
+            _run(c, _INSERT_TOKEN, rows.token_to_row(decision.insert))
 
     def revoke_session(self, sid: str, *, now: float, reason: str) -> bool:
-        cur = self._write(
-            lambda c: _run(
-                c,
-                "UPDATE sessions SET revoked_at=%s, revoke_reason=%s"
-                " WHERE sid=%s AND revoked_at IS NULL",
-                (now, reason, sid),
-            )
+        done = self._execute(
+            "UPDATE sessions SET revoked_at=%s, revoke_reason=%s"
+            " WHERE sid=%s AND revoked_at IS NULL",
+            (now, reason, sid),
         )
-        return bool(cur.rowcount == 1)
+        return done.rowcount == 1
 
     def revoke_account_sessions(self, account_id: str, *, now: float, reason: str) -> int:
-        cur = self._write(lambda c: _run(c, _REVOKE_ACCOUNT, (now, reason, account_id)))
-        return int(cur.rowcount)
+        return self._execute(_REVOKE_ACCOUNT, (now, reason, account_id)).rowcount
 
     def purge_sessions(self, *, before: float) -> int:
-        cur = self._write(
-            lambda c: _run(
-                c,
-                "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < %s)"
-                " OR LEAST(idle_expires_at, absolute_expires_at) < %s",
-                (before, before),
-            )
-        )
-        return int(cur.rowcount)
+        return self._execute(
+            "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < %s)"
+            " OR LEAST(idle_expires_at, absolute_expires_at) < %s",
+            (before, before),
+        ).rowcount
 
     # --- clients --------------------------------------------------------------------
 
     def create_client(self, client: ClientRecord) -> None:
-        self._write(lambda c: _run(c, _INSERT_CLIENT, rows.client_to_row(client)))
+        self._execute(_INSERT_CLIENT, rows.client_to_row(client))
 
     def get_client(self, client_id: str) -> ClientRecord | None:
         found = self._read(
@@ -250,13 +240,12 @@ class PostgresStore(PostgresCounters):
         self._write(work)
 
     def delete_client(self, client_id: str) -> bool:
-        cur = self._write(lambda c: _run(c, "DELETE FROM clients WHERE client_id=%s", (client_id,)))
-        return bool(cur.rowcount == 1)
+        return self._execute("DELETE FROM clients WHERE client_id=%s", (client_id,)).rowcount == 1
 
     # --- signing keys ---------------------------------------------------------------
 
     def add_signing_key(self, key: SigningKeyRecord) -> None:
-        self._write(lambda c: _run(c, _INSERT_KEY, rows.key_to_row(key)))
+        self._execute(_INSERT_KEY, rows.key_to_row(key))
 
     def get_signing_key(self, kid: str) -> SigningKeyRecord | None:
         found = self._read(f"SELECT {rows.KEY_COLUMNS} FROM signing_keys WHERE kid = %s", (kid,))

@@ -17,7 +17,10 @@ is retried a few times: both mean "nothing was written, try again".
 from __future__ import annotations
 
 import re
+import select
 from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
@@ -39,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
         "PostgreSQL storage needs the postgres extra: pip install 'gatehouse[postgres]'"
     ) from exc
 
-__all__ = ["PostgresBase", "translate_postgres_error"]
+__all__ = ["Connection", "Outcome", "PostgresBase", "translate_postgres_error"]
 
 T = TypeVar("T")
 Connection = psycopg.Connection[Any]
@@ -47,6 +50,15 @@ Connection = psycopg.Connection[Any]
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 _RETRIES = 3
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one statement did: rows affected and rows returned."""
+
+    rowcount: int
+    rows: list[tuple[Any, ...]]
 
 
 def translate_postgres_error(exc: psycopg.Error) -> StorageError:
@@ -59,6 +71,23 @@ def translate_postgres_error(exc: psycopg.Error) -> StorageError:
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return StorageUnavailableError("PostgreSQL is unavailable")
     return StorageError(f"PostgreSQL failed ({type(exc).__name__})")
+
+
+def _check_connection(conn: Connection) -> None:
+    """Refuse a pooled connection the server has closed, without a round trip.
+
+    An idle connection has nothing to read; after a server restart, failover or
+    ``pg_terminate_backend`` its socket turns readable (the FATAL message, then EOF).
+    Checking that costs a ``select`` instead of the ``SELECT 1`` psycopg's own check
+    sends, which would add a round trip to every request. A connection found
+    readable for another reason is merely replaced.
+    """
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        conn.close()  # closed, the pool discards it instead of handing it out again
+        raise psycopg.OperationalError("the server closed the connection")
 
 
 def _milliseconds(seconds: float) -> int:
@@ -106,7 +135,7 @@ class PostgresBase:
             open=False,
             # A connection the server dropped (restart, failover, idle kill) is
             # replaced at checkout rather than failing the request that draws it.
-            check=ConnectionPool.check_connection,
+            check=_check_connection,
             timeout=connect_timeout,
             name=f"gatehouse-{schema}",
         )
@@ -162,16 +191,55 @@ class PostgresBase:
 
     # --- transactions ---------------------------------------------------------------
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
+    def _write(self, work: Callable[[Connection], T], *, pipeline: bool = False) -> T:
         """Run ``work`` in one transaction; all of it or none of it.
 
         ``work`` may run more than once (after a deadlock or serialization failure,
         when the database guarantees nothing was written), so it must only talk to
-        the database.
+        the database. With ``pipeline`` the statements are sent in pipeline mode:
+        ``BEGIN`` travels with the first query and the writes with ``COMMIT``, so a
+        read-then-write transaction costs two round trips and a write-only one a
+        single round trip; ``work`` must then not read ``rowcount`` before a fetch.
         """
+
+        def transaction(conn: Connection) -> T:
+            if not pipeline:
+                with conn.transaction():
+                    return work(conn)
+            # psycopg's transaction() syncs at BEGIN and again at COMMIT; spelling
+            # them out lets BEGIN ride with the first query and COMMIT with the writes.
+            try:
+                with conn.pipeline():
+                    conn.execute(b"BEGIN")
+                    result = work(conn)
+                    conn.execute(b"COMMIT")
+                return result
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != _IDLE:
+                    with suppress(psycopg.Error):  # the original error is the one to report
+                        conn.execute(b"ROLLBACK")
+                raise
+
+        return self._attempt(transaction)
+
+    def _execute(
+        self, query: str, params: Sequence[object] = (), *, fetch: bool = False
+    ) -> Outcome:
+        """One statement in autocommit mode: atomic by itself, one round trip."""
+
+        def statement(conn: Connection) -> Outcome:
+            cur = conn.execute(query.encode(), params)
+            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
+
+        return self._attempt(statement)
+
+    def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._execute(query, params, fetch=True).rows
+
+    def _attempt(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES + 1):
             try:
-                with self._pool.connection() as conn, conn.transaction():
+                with self._pool.connection() as conn:
                     return work(conn)
             except _RETRIABLE as exc:
                 if attempt == _RETRIES:
@@ -179,13 +247,6 @@ class PostgresBase:
             except psycopg.Error as exc:
                 raise translate_postgres_error(exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        try:
-            with self._pool.connection() as conn:
-                return conn.execute(query.encode(), params).fetchall()
-        except psycopg.Error as exc:
-            raise translate_postgres_error(exc) from exc
 
     # --- lifecycle ------------------------------------------------------------------
 

@@ -1,15 +1,14 @@
 """The PostgreSQL deny-list and throttle counters (each method one statement).
 
-Each write is a single ``INSERT … ON CONFLICT … DO UPDATE``: PostgreSQL takes the
-row lock itself, so concurrent failures count exactly once each and a shorter lock
-never replaces a longer one, without an explicit transaction.
+Each method is a single statement in autocommit mode (an ``INSERT … ON CONFLICT … DO
+UPDATE`` for the writes): PostgreSQL takes the row lock itself, so concurrent failures
+count exactly once each and a shorter lock never replaces a longer one, in one round
+trip and without an explicit transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from gatehouse.storage.postgres_base import Connection, PostgresBase
+from gatehouse.storage.postgres_base import PostgresBase
 from gatehouse.storage.records import DenyKind
 
 __all__ = ["PostgresCounters"]
@@ -21,13 +20,11 @@ class PostgresCounters(PostgresBase):
     # --- deny-list ------------------------------------------------------------------
 
     def deny(self, kind: DenyKind, value: str, *, expires_at: float) -> None:
-        self._write(
-            lambda c: c.execute(
-                "INSERT INTO denied_tokens (kind, value, expires_at) VALUES (%s, %s, %s)"
-                " ON CONFLICT (kind, value) DO UPDATE"
-                " SET expires_at = GREATEST(denied_tokens.expires_at, excluded.expires_at)",
-                (kind.value, value, expires_at),
-            )
+        self._execute(
+            "INSERT INTO denied_tokens (kind, value, expires_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (kind, value) DO UPDATE"
+            " SET expires_at = GREATEST(denied_tokens.expires_at, excluded.expires_at)",
+            (kind.value, value, expires_at),
         )
 
     def is_denied(self, *, jti: str | None = None, sid: str | None = None, now: float) -> bool:
@@ -39,36 +36,30 @@ class PostgresCounters(PostgresBase):
         return bool(found)
 
     def purge_denied(self, *, now: float) -> int:
-        return self._write(
-            lambda c: c.execute("DELETE FROM denied_tokens WHERE expires_at <= %s", (now,)).rowcount
-        )
+        return self._execute("DELETE FROM denied_tokens WHERE expires_at <= %s", (now,)).rowcount
 
     # --- throttle -------------------------------------------------------------------
 
     def register_failure(self, key: str, *, now: float, window: float) -> int:
-        def work(c: Connection) -> int:
-            row: Any = c.execute(
-                "INSERT INTO throttle_failures AS f (key, failures, window_start)"
-                " VALUES (%s, 1, %s) ON CONFLICT (key) DO UPDATE SET"
-                " failures = CASE WHEN %s - f.window_start >= %s THEN 1"
-                " ELSE f.failures + 1 END,"
-                " window_start = CASE WHEN %s - f.window_start >= %s THEN %s"
-                " ELSE f.window_start END"
-                " RETURNING failures",
-                (key, now, now, window, now, window, now),
-            ).fetchone()
-            return int(row[0])
-
-        return self._write(work)
+        done = self._execute(
+            "INSERT INTO throttle_failures AS f (key, failures, window_start)"
+            " VALUES (%s, 1, %s) ON CONFLICT (key) DO UPDATE SET"
+            " failures = CASE WHEN %s - f.window_start >= %s THEN 1"
+            " ELSE f.failures + 1 END,"
+            " window_start = CASE WHEN %s - f.window_start >= %s THEN %s"
+            " ELSE f.window_start END"
+            " RETURNING failures",
+            (key, now, now, window, now, window, now),
+            fetch=True,
+        )
+        return int(done.rows[0][0])
 
     def lock(self, key: str, *, until: float) -> None:
-        self._write(
-            lambda c: c.execute(
-                "INSERT INTO throttle_locks (key, locked_until) VALUES (%s, %s)"
-                " ON CONFLICT (key) DO UPDATE"
-                " SET locked_until = GREATEST(throttle_locks.locked_until, excluded.locked_until)",
-                (key, until),
-            )
+        self._execute(
+            "INSERT INTO throttle_locks (key, locked_until) VALUES (%s, %s)"
+            " ON CONFLICT (key) DO UPDATE"
+            " SET locked_until = GREATEST(throttle_locks.locked_until, excluded.locked_until)",
+            (key, until),
         )
 
     def locked_until(self, key: str, *, now: float) -> float | None:
@@ -79,8 +70,9 @@ class PostgresCounters(PostgresBase):
         return float(found[0][0]) if found else None
 
     def clear(self, key: str) -> None:
-        def work(c: Connection) -> None:
-            c.execute("DELETE FROM throttle_failures WHERE key = %s", (key,))
-            c.execute("DELETE FROM throttle_locks WHERE key = %s", (key,))
-
-        self._write(work)
+        # One statement (a data-modifying CTE): both rows go together, one round trip.
+        self._execute(
+            "WITH failures AS (DELETE FROM throttle_failures WHERE key = %s)"
+            " DELETE FROM throttle_locks WHERE key = %s",
+            (key, key),
+        )
