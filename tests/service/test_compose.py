@@ -114,6 +114,7 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
         GATEHOUSE_STORAGE_URL=POSTGRES_DSN,
         GATEHOUSE_STORAGE_SCHEMA=schema,
         GATEHOUSE_STORAGE_POOL_SIZE="3",
+        GATEHOUSE_STORAGE_PREPARED_STATEMENTS="false",
         GATEHOUSE_STORAGE_REDIS_URL=REDIS_URL,
         GATEHOUSE_STORAGE_REDIS_PREFIX=prefix,
     )

@@ -54,6 +54,7 @@ class StorageSettings:
     redis_url: str | None = None
     schema: str = "gatehouse"
     pool_size: int = 10
+    prepared_statements: bool = True
     redis_prefix: str = "gatehouse:"
     base_dir: Path = Path()
 

@@ -32,6 +32,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "redis_url": "str",
         "schema": "str",
         "pool_size": "int",
+        "prepared_statements": "bool",
         "redis_prefix": "str",
     },
     "keys": {"kek_file": "str", "kek": "str"},

@@ -106,6 +106,7 @@ class PostgresBase:
         connect_timeout: float = 5.0,
         statement_timeout: float = 5.0,
         lock_timeout: float = 2.0,
+        prepared_statements: bool = True,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if not _SCHEMA_NAME.match(schema):
@@ -129,6 +130,9 @@ class PostgresBase:
                 "connect_timeout": max(1, round(connect_timeout)),
                 "options": options,
                 "application_name": f"gatehouse:{schema}"[:63],
+                # Server-side prepared statements (psycopg prepares a query on its
+                # fifth use) do not survive a transaction-mode PgBouncer.
+                "prepare_threshold": 5 if prepared_statements else None,
             },
             min_size=1,
             max_size=pool_size,
