@@ -147,3 +147,4 @@ def test_metadata_document(service: TokenService) -> None:
     assert doc["issuer"] == "https://issuer.example"
     assert doc["jwks_uri"] == "https://issuer.example/.well-known/jwks.json"
     assert "refresh_token" in doc["grant_types_supported"]
+    assert "password" not in doc["grant_types_supported"]  # RFC 9700 §2.4

@@ -31,7 +31,9 @@ def server_metadata(
         "jwks_uri": base + jwks_path,
         "revocation_endpoint": base + revocation_path,
         "introspection_endpoint": base + introspection_path,
-        "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+        # RFC 9700 §2.4: the password grant is not offered at the token endpoint
+        # (passwords go to /login, a first-party endpoint, never to /token).
+        "grant_types_supported": ["refresh_token", "client_credentials"],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

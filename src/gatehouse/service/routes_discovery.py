@@ -40,15 +40,12 @@ async def jwks(request: Request) -> Response:
 
 def server_metadata(ctx: ServiceContext) -> dict[str, Any]:
     """RFC 8414 §2, with the endpoints this app serves."""
-    doc = ctx.service.metadata(
+    return ctx.service.metadata(
         token_path=PATHS["token"],
         jwks_path=PATHS["jwks"],
         revocation_path=PATHS["revocation"],
         introspection_path=PATHS["introspection"],
     )
-    # RFC 9700 §2.4: the password grant is not offered at the token endpoint.
-    doc["grant_types_supported"] = ["refresh_token", "client_credentials"]
-    return doc
 
 
 @guarded
