@@ -95,3 +95,22 @@ def test_closed_store_is_unavailable(tmp_path: Path) -> None:
     t.join()
     assert len(errors) == 1
     assert isinstance(errors[0], StorageUnavailableError)
+
+
+def test_connections_of_finished_threads_are_released(tmp_path: Path) -> None:
+    """A thread's connection closes when the thread ends, not only at close()."""
+    import gc
+
+    store = SQLiteStore(tmp_path / "g.db")
+    try:
+        for _ in range(5):
+            worker = threading.Thread(target=store.ping)
+            worker.start()
+            worker.join()
+        gc.collect()
+        assert store.open_connections == 1  # the opening thread's own
+        store.ping()
+        assert store.open_connections == 1
+    finally:
+        store.close()
+    assert store.open_connections == 0

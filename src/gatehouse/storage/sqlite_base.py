@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -24,6 +25,20 @@ from gatehouse.storage.migrate import apply_sqlite_migrations
 __all__ = ["SQLiteBase", "translate_sqlite_error"]
 
 _BUSY = ("locked", "busy", "unable to open", "disk i/o", "readonly")
+
+
+class _Owned:
+    """One thread's connection. When the thread ends, its local storage lets go of this
+    and the connection is closed here, instead of piling up until ``close()``."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # interpreter shutdown: nothing left to report to
+            self.conn.close()
 
 
 def translate_sqlite_error(exc: sqlite3.Error) -> StorageError:
@@ -48,7 +63,7 @@ class SQLiteBase:
         self._path = str(path)
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: weakref.WeakSet[_Owned] = weakref.WeakSet()
         self._guard = threading.Lock()
         self._closed = False
         try:
@@ -60,9 +75,9 @@ class SQLiteBase:
     # --- connections and transactions -----------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
+        owned: _Owned | None = getattr(self._local, "owned", None)
+        if owned is not None:
+            return owned.conn
         if self._closed:
             raise StorageUnavailableError("the SQLite store is closed")
         try:
@@ -81,8 +96,9 @@ class SQLiteBase:
             if self.closed:  # closed while we were connecting
                 conn.close()
                 raise StorageUnavailableError("the SQLite store is closed")
-            self._all.append(conn)
-        self._local.conn = conn
+            owned = _Owned(conn)
+            self._all.add(owned)
+        self._local.owned = owned
         return conn
 
     @contextmanager
@@ -114,13 +130,19 @@ class SQLiteBase:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def open_connections(self) -> int:
+        """Connections currently open (one per live thread that has used the store)."""
+        with self._guard:
+            return len(self._all)
+
     def ping(self) -> None:
         self._read("SELECT 1")
 
     def close(self) -> None:
         with self._guard:
             self._closed = True
-            conns, self._all = self._all, []
-        for conn in conns:
-            conn.close()
+            owned, self._all = list(self._all), weakref.WeakSet()
+        for each in owned:
+            each.conn.close()
         self._local = threading.local()
