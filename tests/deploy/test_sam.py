@@ -54,6 +54,7 @@ def test_token_service_takes_database_and_kek_as_secret_parameters() -> None:
     assert params["KeyEncryptionKey"]["NoEcho"] is True
     env = template["Resources"]["TokenServiceFunction"]["Properties"]["Environment"]["Variables"]
     assert env["GATEHOUSE_STORAGE_URL"] == {"Ref": "DatabaseUrl"}
+    assert env["GATEHOUSE_STORAGE_POOL_SIZE"] == "2"
     assert env["GATEHOUSE_KEK"] == {"Ref": "KeyEncryptionKey"}
     assert env["GATEHOUSE_ISSUER_DEVELOPMENT"] == "false"
 

@@ -107,6 +107,9 @@ def _token_service(spec: DeploySpec) -> dict[str, Any]:
         "GATEHOUSE_ISSUER_ACCESS_TOKEN_TTL": str(spec.access_token_ttl),
         "GATEHOUSE_ISSUER_DEVELOPMENT": "false",
         "GATEHOUSE_STORAGE_URL": _ref("DatabaseUrl"),
+        # One request at a time per Lambda instance: a small pool keeps many concurrent
+        # instances under PostgreSQL's max_connections (docs/storage-backends.md).
+        "GATEHOUSE_STORAGE_POOL_SIZE": "2",
         "GATEHOUSE_STORAGE_REDIS_URL": {
             "Fn::If": ["HasRedis", _ref("RedisUrl"), _ref("AWS::NoValue")]
         },
