@@ -1,18 +1,21 @@
 """Token-service throughput, printed as a table (a script, not a test).
 
-    /work/venv/bin/python bench/issuer.py [--logins 60] [--refreshes 3000] [--backends sqlite]
+    python bench/issuer.py [--logins 60] [--refreshes 3000] [--backends sqlite,postgres,redis]
 
 Rows:
 * argon2id verify alone (the floor a login cannot beat), with the default profile;
 * logins/s through ``TokenService.login`` (argon2 + session insert + ES256 signature),
   and its ratio to the floor (target ≥ 0.9);
 * refresh rotations/s through ``TokenService.refresh`` per backend and client count
-  (targets: SQLite ≥ 2,000/s with 1 client; PostgreSQL ≥ 1,000/s with 16).
+  (targets: SQLite ≥ 2,000/s with 1 client; PostgreSQL ≥ 1,000/s with 16);
+* the storage rotation transaction alone, and deny-list lookups (``is_denied``, what a
+  resource server asks per request) on each backend, Redis included.
 
 Backends: ``sqlite`` (a file in a temporary folder) and ``postgres`` (a throw-away schema
 in ``$GATEHOUSE_BENCH_POSTGRES``, default ``postgresql://postgres@127.0.0.1:5432/test``,
 dropped afterwards). For PostgreSQL the table also shows the floor a client cannot beat:
-``SELECT 1`` round trips per second through the same pool.
+``SELECT 1`` round trips per second through the same pool. ``redis`` (a throw-away key
+prefix in ``$GATEHOUSE_BENCH_REDIS``) has only the deny-list row.
 """
 
 from __future__ import annotations
@@ -38,9 +41,15 @@ from gatehouse.issuer import (
     TokenService,
 )
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.records import RefreshTokenRecord, RotationRequest, SessionRecord
+from gatehouse.storage.records import (
+    DenyKind,
+    RefreshTokenRecord,
+    RotationRequest,
+    SessionRecord,
+)
 from gatehouse.storage.sqlite import SQLiteStore
 
+REDIS = os.environ.get("GATEHOUSE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 POSTGRES = os.environ.get("GATEHOUSE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -154,6 +163,18 @@ def refreshes(store: Any, kek: KeyEncryptionKey, n: int, clients: int) -> float:
     return per_client * clients / (time.perf_counter() - start)
 
 
+def deny_checks(store: Any, n: int) -> float:
+    """``is_denied`` lookups per second (what a resource server asks per request),
+    half of them hits, from one client."""
+    now = time.time()
+    for i in range(0, 100, 2):
+        store.deny(DenyKind.SID, f"bench-sid-{i}", expires_at=now + 600)
+    start = time.perf_counter()
+    for i in range(n):
+        store.is_denied(jti=f"bench-jti-{i}", sid=f"bench-sid-{i % 100}", now=now)
+    return n / (time.perf_counter() - start)
+
+
 def store_rotations(store: Any, n: int) -> float:
     """The storage transaction alone: no access token signed, no account read."""
     now = time.time()
@@ -203,18 +224,37 @@ def measure(name: str, store: Any, client_counts: list[int], args: Any) -> list[
         rows.append((f"refresh via TokenService, {name}, {clients} client(s)", f"{r:,.0f}/s", note))
     alone = store_rotations(store, args.refreshes)
     rows.append((f"rotate_refresh_token alone, {name}", f"{alone:,.0f}/s", "storage, 1 client"))
+    checks = deny_checks(store, args.refreshes)
+    rows.append((f"deny-list is_denied, {name}", f"{checks:,.0f}/s", "1 client"))
     return rows
+
+
+@contextmanager
+def open_redis() -> Iterator[Any]:
+    from gatehouse.storage.redis_counters import RedisCounters
+
+    store = RedisCounters(REDIS, prefix=f"gh_bench:{secrets.token_hex(4)}:")
+    try:
+        yield store
+    finally:
+        store.drop_all()
+        store.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logins", type=int, default=60)
     parser.add_argument("--refreshes", type=int, default=3000)
-    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--backends", default=",".join([*BACKENDS, "redis"]))
     args = parser.parse_args()
 
     rows: list[tuple[str, ...]] = []
     for name in args.backends.split(","):
+        if name == "redis":
+            with open_redis() as counters:
+                checks = deny_checks(counters, args.refreshes)
+            rows.append(("deny-list is_denied, redis", f"{checks:,.0f}/s", "1 client"))
+            continue
         opener, client_counts = BACKENDS[name]
         with opener() as store:
             rows.extend(measure(name, store, client_counts, args))
