@@ -103,9 +103,8 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
     for down in (postgres_down(), redis_down()):
         if down:
             unavailable("PostgreSQL and Redis", down)
-    from gatehouse.storage.redis_counters import RedisCounters
-
     from gatehouse.storage.postgres import PostgresStore
+    from gatehouse.storage.redis_counters import RedisCounters
 
     schema = f"gh_test_svc_{secrets.token_hex(4)}"
     prefix = f"gh_test:{secrets.token_hex(4)}:"
