@@ -141,7 +141,7 @@ def logins_vs_floor(store: Any, kek: KeyEncryptionKey, n: int) -> tuple[float, f
 def refreshes(store: Any, kek: KeyEncryptionKey, n: int, clients: int) -> float:
     service = TokenService(_config(FAST_TEST_PROFILE), Stores.single(store), kek)
     service.bootstrap()
-    user = f"bench-r{clients}"
+    user = f"bench-r{secrets.token_hex(4)}"
     service.create_account(user, "pw")
     tokens = [service.login(user, "pw").refresh_token for _ in range(clients)]
     per_client = max(1, n // clients)
