@@ -125,11 +125,12 @@ class PostgresStore(PostgresCounters):
     # --- sessions -------------------------------------------------------------------
 
     def create_session(self, session: SessionRecord, first_token: RefreshTokenRecord) -> None:
-        def work(c: Connection) -> None:
-            _run(c, _INSERT_SESSION, rows.session_to_row(session))
-            _run(c, _INSERT_TOKEN, rows.token_to_row(first_token))
-
-        self._write(work, pipeline=True)
+        # One statement (both rows or neither), one round trip; the foreign key is
+        # checked at the end of the statement, when the session row exists.
+        self._execute(
+            f"WITH s AS ({_INSERT_SESSION}) {_INSERT_TOKEN}",
+            (*rows.session_to_row(session), *rows.token_to_row(first_token)),
+        )
 
     def get_session(self, sid: str) -> SessionRecord | None:
         found = self._read(f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE sid = %s", (sid,))
