@@ -103,6 +103,8 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
     for down in (postgres_down(), redis_down()):
         if down:
             unavailable("PostgreSQL and Redis", down)
+    import psycopg
+
     from gatehouse.storage.postgres import PostgresStore
     from gatehouse.storage.redis_counters import RedisCounters
 
@@ -114,6 +116,7 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
         GATEHOUSE_STORAGE_SCHEMA=schema,
         GATEHOUSE_STORAGE_POOL_SIZE="3",
         GATEHOUSE_STORAGE_PREPARED_STATEMENTS="false",
+        GATEHOUSE_STORAGE_LOCK_TIMEOUT="0.2",
         GATEHOUSE_STORAGE_REDIS_URL=REDIS_URL,
         GATEHOUSE_STORAGE_REDIS_PREFIX=prefix,
     )
@@ -141,6 +144,27 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
             assert out.json() == {"revoked": 1}
             assert http.get("/health").json() == {"status": "ok", "storage": "up"}
             keys = JWKS.from_dict(http.get("/.well-known/jwks.json").json())
+            second = http.post("/login", json={"username": "bob", "password": "a long password"})
+            with psycopg.connect(POSTGRES_DSN) as blocker:  # another writer holds the table
+                blocker.execute(f"LOCK TABLE {schema}.refresh_tokens IN EXCLUSIVE MODE")
+                stuck = http.post(
+                    "/token",
+                    data={
+                        "grant_type": "refresh_token",
+                        "refresh_token": second.json()["refresh_token"],
+                    },
+                )
+                assert stuck.status_code == 503
+                assert stuck.json()["error"] == "temporarily_unavailable"
+                assert int(stuck.headers["retry-after"]) > 0
+            after = http.post(
+                "/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": second.json()["refresh_token"],
+                },
+            )
+            assert after.status_code == 200  # the 503 spent nothing
         sid = (
             Verifier(issuer=ISSUER, audience=API, keys=keys, algorithms=["ES256"])
             .verify(access)
@@ -173,14 +197,24 @@ def test_closed_postgres_port_is_a_storage_error_at_start(tmp_path: Path) -> Non
         build_stores(load_settings(environ=env))
 
 
-def test_bad_pool_size_is_a_configuration_error(tmp_path: Path) -> None:
-    """[storage] pool_size below 1 is refused before any connection is tried."""
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("GATEHOUSE_STORAGE_POOL_SIZE", "0", "pool_size"),
+        ("GATEHOUSE_STORAGE_LOCK_TIMEOUT", "0", "lock_timeout"),
+        ("GATEHOUSE_STORAGE_STATEMENT_TIMEOUT", "-1", "statement_timeout"),
+        ("GATEHOUSE_STORAGE_SCHEMA", "Bad-Name", "schema"),
+    ],
+)
+def test_bad_postgres_settings_are_configuration_errors(
+    tmp_path: Path, variable: str, value: str, named: str
+) -> None:
+    """Impossible pool and timeout values are refused before any connection is tried."""
     from gatehouse.errors import ConfigurationError
 
     env = service_environ(
-        tmp_path / "g.db",
-        GATEHOUSE_STORAGE_URL="postgresql://postgres@127.0.0.1:1/test",
-        GATEHOUSE_STORAGE_POOL_SIZE="0",
+        tmp_path / "g.db", GATEHOUSE_STORAGE_URL="postgresql://postgres@127.0.0.1:1/test"
     )
-    with pytest.raises(ConfigurationError, match="pool_size"):
+    env[variable] = value
+    with pytest.raises(ConfigurationError, match=named):
         build_stores(load_settings(environ=env))

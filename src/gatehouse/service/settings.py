@@ -55,6 +55,8 @@ class StorageSettings:
     schema: str = "gatehouse"
     pool_size: int = 10
     prepared_statements: bool = True
+    statement_timeout: float = 5.0
+    lock_timeout: float = 2.0
     redis_prefix: str = "gatehouse:"
     base_dir: Path = Path()
 

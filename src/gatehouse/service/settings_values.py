@@ -33,6 +33,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "schema": "str",
         "pool_size": "int",
         "prepared_statements": "bool",
+        "statement_timeout": "float",
+        "lock_timeout": "float",
         "redis_prefix": "str",
     },
     "keys": {"kek_file": "str", "kek": "str"},

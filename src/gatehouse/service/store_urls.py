@@ -67,6 +67,9 @@ def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> F
 
         if settings.pool_size < 1:
             raise ConfigurationError("[storage] pool_size must be at least 1")
+        for name in ("statement_timeout", "lock_timeout"):
+            if not 0 < getattr(settings, name) <= 3600:
+                raise ConfigurationError(f"[storage] {name} must be between 0 and 3600 seconds")
         return PostgresStore(url, schema=settings.schema, pool_size=settings.pool_size, clock=clock)
     if url in ("memory:", "memory://"):
         if not development:
