@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 from cli_helpers import Project
 
+from gatehouse.cli.devstack.app import MAX_BODY
+
 GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 TIMEOUT = 30.0
 
@@ -192,6 +194,10 @@ def test_routes_events_failures_and_the_token_service(project: Project) -> None:
         )
         assert http.get("/.well-known/jwks.json").json()["keys"]
         assert "[token service]" in _log_line(lines, "GET /.well-known/jwks.json")
+        huge = http.request("GET", "/echo/huge", content=b"x" * (MAX_BODY + 1))
+        assert huge.status_code == 413  # what a deployed function can never be sent
+        assert "→ 413" in _log_line(lines, "GET /echo/huge")
+        assert http.get("/echo/after").status_code == 200
 
 
 def test_dev_without_a_project_points_at_init(tmp_path: Path) -> None:

@@ -34,7 +34,9 @@ Message = MutableMapping[str, Any]
 ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
 ]
-MAX_BODY = 1024 * 1024
+MAX_BODY = 6 * 1024 * 1024
+"""Lambda's limit on a synchronous invocation's payload (6 MB): a larger request can never
+reach a deployed function (API Gateway answers 413), so it must not reach one locally."""
 
 
 async def _read_body(receive: Callable[[], Awaitable[Message]]) -> bytes | None:
