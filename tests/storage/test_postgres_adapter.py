@@ -213,3 +213,22 @@ def test_missing_driver_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(ConfigurationError, match=r"gatehouse\[postgres\]"):
         importlib.import_module("gatehouse.storage.postgres")
+
+
+def test_connections_beyond_descriptor_1024_work(request: pytest.FixtureRequest) -> None:
+    """A busy process holds more than FD_SETSIZE descriptors: the pool's connection check
+    must still work there (select() would refuse them and the pool would spin)."""
+    import os
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip(f"needs 1200 open files, the limit here is {soft}")
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with postgres_backend(request, connect_timeout=2.0) as store:
+            store.create_account(account("high-fd"))
+            assert store.find_account_by_username("high-fd") is not None
+    finally:
+        for fd in filler:
+            os.close(fd)

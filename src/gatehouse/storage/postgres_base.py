@@ -78,14 +78,17 @@ def _check_connection(conn: Connection) -> None:
 
     An idle connection has nothing to read; after a server restart, failover or
     ``pg_terminate_backend`` its socket turns readable (the FATAL message, then EOF).
-    Checking that costs a ``select`` instead of the ``SELECT 1`` psycopg's own check
+    Checking that costs a ``poll`` instead of the ``SELECT 1`` psycopg's own check
     sends, which would add a round trip to every request. A connection found
     readable for another reason is merely replaced.
     """
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    # poll, not select: select() refuses descriptors above FD_SETSIZE (1024), which a
+    # busy process reaches, and the pool would then loop on a check that always fails.
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    if poller.poll(0):
         conn.close()  # closed, the pool discards it instead of handing it out again
         raise psycopg.OperationalError("the server closed the connection")
 
