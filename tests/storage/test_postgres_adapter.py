@@ -232,3 +232,22 @@ def test_connections_beyond_descriptor_1024_work(request: pytest.FixtureRequest)
     finally:
         for fd in filler:
             os.close(fd)
+
+
+def test_role_without_create_rights_is_a_configuration_error(raw: Any) -> None:
+    """A role that may not create the schema gets one line saying what to grant."""
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    from gatehouse.storage.postgres import PostgresStore
+
+    role = f"gh_test_role_{time.monotonic_ns() % 10**9}"
+    raw.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    raw.commit()
+    try:
+        url = make_conninfo(POSTGRES_DSN, user=role)
+        with pytest.raises(ConfigurationError, match="CREATE on the database"):
+            PostgresStore(url, schema=f"{role}_schema", connect_timeout=2.0)
+    finally:
+        raw.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        raw.commit()

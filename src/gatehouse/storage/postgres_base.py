@@ -149,6 +149,12 @@ class PostgresBase:
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
             self.schema_version = self._migrate(clock.time())
+        except pg_errors.InsufficientPrivilege as exc:
+            self._pool.close()
+            raise ConfigurationError(
+                f"the PostgreSQL role may not create or migrate schema {schema!r}: grant it"
+                " CREATE on the database, or create the schema for it (owned by the role)"
+            ) from exc
         except psycopg.Error as exc:
             self._pool.close()
             raise translate_postgres_error(exc) from exc
