@@ -108,6 +108,11 @@ def parse_compact(
     The size limit is checked before any decoding, so the cost of a rejection is bounded
     whatever the input. ``header_cache`` lets a long-lived verifier skip re-parsing the
     few distinct headers it sees (they repeat across every token of one issuer key).
+
+    The payload segment is only split off here, not decoded: a token whose signature is
+    good but whose payload is not canonical base64url of a JSON object (Wycheproof JWS
+    cases 368, 369, 371, 375) passes this and ``verify_signature`` and is refused by
+    ``jwt.decode_payload``. Use the ``Verifier``, or call both.
     """
     if not isinstance(token, str):
         raise MalformedTokenError("a token must be a string")
