@@ -251,3 +251,44 @@ def test_role_without_create_rights_is_a_configuration_error(raw: Any) -> None:
     finally:
         raw.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
         raw.commit()
+
+
+def test_queries_do_not_depend_on_search_path(raw: Any) -> None:
+    """A role whose default search_path names a decoy schema with the same tables: the
+    store reads and writes only its own schema (PgBouncer in transaction mode and RDS
+    Proxy keep no per-session search_path, so the store must not rely on one)."""
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    from gatehouse.storage.postgres import PostgresStore
+
+    tag = time.monotonic_ns() % 10**9
+    role, decoy, own = f"gh_test_role_{tag}", f"gh_test_decoy_{tag}", f"gh_test_own_{tag}"
+    names = {"role": sql.Identifier(role), "decoy": sql.Identifier(decoy)}
+    raw.execute(sql.SQL("CREATE ROLE {role} LOGIN").format(**names))
+    raw.execute(sql.SQL("GRANT CREATE ON DATABASE test TO {role}").format(**names))
+    raw.execute(sql.SQL("CREATE SCHEMA {decoy} AUTHORIZATION {role}").format(**names))
+    raw.execute(sql.SQL("CREATE TABLE {decoy}.accounts (username TEXT)").format(**names))
+    raw.execute(sql.SQL("ALTER TABLE {decoy}.accounts OWNER TO {role}").format(**names))
+    raw.execute(sql.SQL("ALTER ROLE {role} SET search_path = {decoy}").format(**names))
+    raw.commit()
+    try:
+        store = PostgresStore(make_conninfo(POSTGRES_DSN, user=role), schema=own, pool_size=1)
+        try:
+            store.create_account(account("only-in-own"))
+            assert store.find_account_by_username("only-in-own") is not None
+            with store._pool.connection() as conn:  # no session state of ours: the role's
+                shown = conn.execute("SHOW search_path").fetchone()  # default stands
+            assert shown == (decoy,)
+        finally:
+            store.close()
+        assert raw.execute(f"SELECT count(*) FROM {decoy}.accounts").fetchone() == (0,)
+        assert raw.execute(f"SELECT count(*) FROM {own}.accounts").fetchone() == (1,)
+    finally:
+        raw.rollback()
+        drop_pg_schema(own)
+        drop_pg_schema(decoy)
+        raw.execute(sql.SQL("REVOKE CREATE ON DATABASE test FROM {role}").format(**names))
+        raw.execute(sql.SQL("DROP OWNED BY {role}").format(**names))
+        raw.execute(sql.SQL("DROP ROLE {role}").format(**names))
+        raw.commit()

@@ -13,7 +13,6 @@ mode with ``COMMIT``, so a rotation costs two round trips and four statements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from gatehouse.errors import ConflictError
 from gatehouse.storage import sql_rows as rows
@@ -41,7 +40,7 @@ def _prefixed(columns: str, alias: str) -> str:
 
 def _insert(table: str, columns: str) -> str:
     marks = ", ".join(["%s"] * len(columns.split(",")))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    return f"INSERT INTO $S.{table} ({columns}) VALUES ({marks})"
 
 
 _INSERT_ACCOUNT = _insert("accounts", rows.ACCOUNT_COLUMNS)
@@ -55,18 +54,14 @@ _TOKEN_WIDTH = len(rows.TOKEN_COLUMNS.split(","))
 # a concurrent revocation deciding on a stale view).
 _ROTATION_LOCK = (
     f"SELECT {_prefixed(rows.TOKEN_COLUMNS, 't')}, {_prefixed(rows.SESSION_COLUMNS, 's')}"
-    " FROM refresh_tokens t JOIN sessions s ON s.sid = t.sid"
+    " FROM $S.refresh_tokens t JOIN $S.sessions s ON s.sid = t.sid"
     " WHERE t.token_hash = %s FOR UPDATE"
 )
-_SELECT_TOKEN = f"SELECT {rows.TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = %s"
+_SELECT_TOKEN = f"SELECT {rows.TOKEN_COLUMNS} FROM $S.refresh_tokens WHERE token_hash = %s"
 _REVOKE_ACCOUNT = (
-    "UPDATE sessions SET revoked_at = %s, revoke_reason = %s"
+    "UPDATE $S.sessions SET revoked_at = %s, revoke_reason = %s"
     " WHERE account_id = %s AND revoked_at IS NULL"
 )
-
-
-def _run(c: Connection, query: str, params: Sequence[object] = ()) -> Any:
-    return c.execute(query.encode(), params)
 
 
 class PostgresStore(PostgresCounters):
@@ -83,7 +78,9 @@ class PostgresStore(PostgresCounters):
         self._execute(_INSERT_ACCOUNT, rows.account_to_row(account))
 
     def _one_account(self, where: str, value: str) -> AccountRecord | None:
-        found = self._read(f"SELECT {rows.ACCOUNT_COLUMNS} FROM accounts WHERE {where}", (value,))
+        found = self._read(
+            f"SELECT {rows.ACCOUNT_COLUMNS} FROM $S.accounts WHERE {where}", (value,)
+        )
         return rows.account_from_row(found[0]) if found else None
 
     def get_account(self, account_id: str) -> AccountRecord | None:
@@ -93,7 +90,7 @@ class PostgresStore(PostgresCounters):
         return self._one_account("username = %s", username)
 
     def list_accounts(self) -> list[AccountRecord]:
-        found = self._read(f"SELECT {rows.ACCOUNT_COLUMNS} FROM accounts ORDER BY username")
+        found = self._read(f"SELECT {rows.ACCOUNT_COLUMNS} FROM $S.accounts ORDER BY username")
         return [rows.account_from_row(r) for r in found]
 
     def update_account(
@@ -106,9 +103,9 @@ class PostgresStore(PostgresCounters):
         row = rows.account_to_row(account)
 
         def work(c: Connection) -> int:
-            cur = _run(
+            cur = self._run(
                 c,
-                "UPDATE accounts SET username=%s, email=%s, password_hash=%s, roles=%s,"
+                "UPDATE $S.accounts SET username=%s, email=%s, password_hash=%s, roles=%s,"
                 " allowed_scopes=%s, disabled=%s, created_at=%s, updated_at=%s,"
                 " password_changed_at=%s WHERE account_id=%s",
                 (*row[1:], row[0]),
@@ -117,7 +114,7 @@ class PostgresStore(PostgresCounters):
                 raise ConflictError("no such account")
             if revoke_sessions_at is None:
                 return 0
-            revoked = _run(c, _REVOKE_ACCOUNT, (revoke_sessions_at, revoke_reason, row[0]))
+            revoked = self._run(c, _REVOKE_ACCOUNT, (revoke_sessions_at, revoke_reason, row[0]))
             return int(revoked.rowcount)
 
         return self._write(work)
@@ -133,7 +130,7 @@ class PostgresStore(PostgresCounters):
         )
 
     def get_session(self, sid: str) -> SessionRecord | None:
-        found = self._read(f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE sid = %s", (sid,))
+        found = self._read(f"SELECT {rows.SESSION_COLUMNS} FROM $S.sessions WHERE sid = %s", (sid,))
         return rows.session_from_row(found[0]) if found else None
 
     def list_sessions(
@@ -141,7 +138,7 @@ class PostgresStore(PostgresCounters):
     ) -> list[SessionRecord]:
         where = "" if include_revoked else " AND revoked_at IS NULL"
         found = self._read(
-            f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE account_id = %s{where}"
+            f"SELECT {rows.SESSION_COLUMNS} FROM $S.sessions WHERE account_id = %s{where}"
             " ORDER BY created_at, sid",
             (account_id,),
         )
@@ -153,7 +150,7 @@ class PostgresStore(PostgresCounters):
 
     def rotate_refresh_token(self, request: RotationRequest) -> RotationResult:
         def work(c: Connection) -> RotationResult:
-            found = _run(c, _ROTATION_LOCK, (request.presented_hash,)).fetchone()
+            found = self._run(c, _ROTATION_LOCK, (request.presented_hash,)).fetchone()
             token = session = successor = None
             if found is not None:
                 token = rows.token_from_row(found[:_TOKEN_WIDTH])
@@ -161,7 +158,7 @@ class PostgresStore(PostgresCounters):
                 if token.successor_hash is not None:
                     # Read after the lock: a rotation that committed while we waited
                     # is visible (READ COMMITTED takes a fresh snapshot per statement).
-                    after = _run(c, _SELECT_TOKEN, (token.successor_hash,)).fetchone()
+                    after = self._run(c, _SELECT_TOKEN, (token.successor_hash,)).fetchone()
                     successor = rows.token_from_row(after) if after else None
             decision = decide_rotation(request, token, session, successor)
             self._apply(c, decision)
@@ -169,8 +166,7 @@ class PostgresStore(PostgresCounters):
 
         return self._write(work, pipeline=True)
 
-    @staticmethod
-    def _apply(c: Connection, decision: RotationDecision) -> None:
+    def _apply(self, c: Connection, decision: RotationDecision) -> None:
         """Send the decided writes as ONE statement (data-modifying CTEs), queued to
         travel with COMMIT: each statement costs the driver ~0.1 ms of CPU, which is
         what bounds refreshes/s when many clients share one process."""
@@ -179,7 +175,7 @@ class PostgresStore(PostgresCounters):
             s = decision.session
             parts.append(
                 (
-                    "UPDATE sessions SET last_used_at=%s, idle_expires_at=%s, revoked_at=%s,"
+                    "UPDATE $S.sessions SET last_used_at=%s, idle_expires_at=%s, revoked_at=%s,"
                     " revoke_reason=%s WHERE sid=%s",
                     (s.last_used_at, s.idle_expires_at, s.revoked_at, s.revoke_reason, s.sid),
                 )
@@ -188,7 +184,7 @@ class PostgresStore(PostgresCounters):
             t = decision.write_token
             parts.append(
                 (
-                    "UPDATE refresh_tokens SET spent_at=%s, successor_hash=%s,"
+                    "UPDATE $S.refresh_tokens SET spent_at=%s, successor_hash=%s,"
                     " sealed_successor=%s WHERE token_hash=%s AND spent_at IS NULL",
                     (t.spent_at, t.successor_hash, t.sealed_successor, t.token_hash),
                 )
@@ -201,11 +197,11 @@ class PostgresStore(PostgresCounters):
         ctes = ", ".join(f"w{i} AS ({query})" for i, (query, _) in enumerate(before))
         query = f"WITH {ctes} {last[0]}" if before else last[0]
         params = tuple(value for _, values in parts for value in values)
-        _run(c, query, params)
+        self._run(c, query, params)
 
     def revoke_session(self, sid: str, *, now: float, reason: str) -> bool:
         done = self._execute(
-            "UPDATE sessions SET revoked_at=%s, revoke_reason=%s"
+            "UPDATE $S.sessions SET revoked_at=%s, revoke_reason=%s"
             " WHERE sid=%s AND revoked_at IS NULL",
             (now, reason, sid),
         )
@@ -216,7 +212,7 @@ class PostgresStore(PostgresCounters):
 
     def purge_sessions(self, *, before: float) -> int:
         return self._execute(
-            "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < %s)"
+            "DELETE FROM $S.sessions WHERE (revoked_at IS NOT NULL AND revoked_at < %s)"
             " OR LEAST(idle_expires_at, absolute_expires_at) < %s",
             (before, before),
         ).rowcount
@@ -228,21 +224,21 @@ class PostgresStore(PostgresCounters):
 
     def get_client(self, client_id: str) -> ClientRecord | None:
         found = self._read(
-            f"SELECT {rows.CLIENT_COLUMNS} FROM clients WHERE client_id = %s", (client_id,)
+            f"SELECT {rows.CLIENT_COLUMNS} FROM $S.clients WHERE client_id = %s", (client_id,)
         )
         return rows.client_from_row(found[0]) if found else None
 
     def list_clients(self) -> list[ClientRecord]:
-        found = self._read(f"SELECT {rows.CLIENT_COLUMNS} FROM clients ORDER BY client_id")
+        found = self._read(f"SELECT {rows.CLIENT_COLUMNS} FROM $S.clients ORDER BY client_id")
         return [rows.client_from_row(r) for r in found]
 
     def update_client(self, client: ClientRecord) -> None:
         row = rows.client_to_row(client)
 
         def work(c: Connection) -> None:
-            cur = _run(
+            cur = self._run(
                 c,
-                "UPDATE clients SET name=%s, secret_hash=%s, allowed_audiences=%s,"
+                "UPDATE $S.clients SET name=%s, secret_hash=%s, allowed_audiences=%s,"
                 " allowed_scopes=%s, grant_types=%s, disabled=%s, created_at=%s,"
                 " updated_at=%s WHERE client_id=%s",
                 (*row[1:], row[0]),
@@ -253,7 +249,9 @@ class PostgresStore(PostgresCounters):
         self._write(work)
 
     def delete_client(self, client_id: str) -> bool:
-        return self._execute("DELETE FROM clients WHERE client_id=%s", (client_id,)).rowcount == 1
+        return (
+            self._execute("DELETE FROM $S.clients WHERE client_id=%s", (client_id,)).rowcount == 1
+        )
 
     # --- signing keys ---------------------------------------------------------------
 
@@ -261,11 +259,13 @@ class PostgresStore(PostgresCounters):
         self._execute(_INSERT_KEY, rows.key_to_row(key))
 
     def get_signing_key(self, kid: str) -> SigningKeyRecord | None:
-        found = self._read(f"SELECT {rows.KEY_COLUMNS} FROM signing_keys WHERE kid = %s", (kid,))
+        found = self._read(f"SELECT {rows.KEY_COLUMNS} FROM $S.signing_keys WHERE kid = %s", (kid,))
         return rows.key_from_row(found[0]) if found else None
 
     def list_signing_keys(self) -> list[SigningKeyRecord]:
-        found = self._read(f"SELECT {rows.KEY_COLUMNS} FROM signing_keys ORDER BY created_at, kid")
+        found = self._read(
+            f"SELECT {rows.KEY_COLUMNS} FROM $S.signing_keys ORDER BY created_at, kid"
+        )
         return [rows.key_from_row(r) for r in found]
 
     def apply_key_transitions(
@@ -274,9 +274,9 @@ class PostgresStore(PostgresCounters):
         def work(c: Connection) -> None:
             for t in transitions:
                 erase = t.to_state is KeyState.REMOVED
-                cur = _run(
+                cur = self._run(
                     c,
-                    "UPDATE signing_keys SET state=%s, state_changed_at=%s,"
+                    "UPDATE $S.signing_keys SET state=%s, state_changed_at=%s,"
                     " sealed_private = CASE WHEN %s THEN ''::bytea ELSE sealed_private END"
                     " WHERE kid=%s AND state=%s",
                     (t.to_state.value, t.at, erase, t.kid, t.from_state.value),
@@ -284,6 +284,6 @@ class PostgresStore(PostgresCounters):
                 if cur.rowcount != 1:
                     raise ConflictError("signing key is not in the expected state")
             for key in add:
-                _run(c, _INSERT_KEY, rows.key_to_row(key))
+                self._run(c, _INSERT_KEY, rows.key_to_row(key))
 
         self._write(work)

@@ -1,7 +1,7 @@
 """PostgreSQL connections, transactions, migrations and error translation.
 
 One ``psycopg_pool.ConnectionPool`` per store, shared by every thread. Each store lives
-in a schema of its own (``search_path`` is set on every pooled connection), so several
+in a schema of its own (every table name in a query is qualified with it), so several
 deployments, or every test, can share one database without seeing each other's rows.
 Connections run in autocommit mode and each multi-statement change is one explicit
 transaction (``conn.transaction()``), so a failure anywhere rolls back all of it.
@@ -120,9 +120,11 @@ class PostgresBase:
             raise ConfigurationError("pool_size must be at least 1")
         self.schema = schema
         self._timeout = connect_timeout
+        # Every table name is qualified ("$S." in the queries), so nothing depends on
+        # search_path, which a transaction-mode PgBouncer or RDS Proxy would not keep.
+        self._qualifier = f'"{schema}".'
         options = (
-            f"-c search_path={schema}"
-            f" -c statement_timeout={_milliseconds(statement_timeout)}"
+            f"-c statement_timeout={_milliseconds(statement_timeout)}"
             f" -c lock_timeout={_milliseconds(lock_timeout)}"
             " -c idle_in_transaction_session_timeout=60000"
         )
@@ -176,12 +178,13 @@ class PostgresBase:
                     conn.execute(
                         "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key,)
                     )
+                    schema = sql.Identifier(self.schema)
                     if migration is None:
-                        conn.execute(
-                            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                                sql.Identifier(self.schema)
-                            )
-                        )
+                        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+                    # Migration files name tables unqualified; SET LOCAL ends with the
+                    # transaction, so a pooled connection carries nothing away.
+                    conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(schema))
+                    if migration is None:
                         conn.execute(SCHEMA_VERSION_DDL.replace("REAL", "DOUBLE PRECISION"))
                         continue
                     row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
@@ -241,10 +244,18 @@ class PostgresBase:
         """One statement in autocommit mode: atomic by itself, one round trip."""
 
         def statement(conn: Connection) -> Outcome:
-            cur = conn.execute(query.encode(), params)
+            cur = conn.execute(self._sql(query), params)
             return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
 
         return self._attempt(statement)
+
+    def _sql(self, query: str) -> bytes:
+        """The query with its tables qualified by this store's schema."""
+        return query.replace("$S.", self._qualifier).encode()
+
+    def _run(self, c: Connection, query: str, params: Sequence[object] = ()) -> Any:
+        """One statement inside a transaction that ``_write`` opened."""
+        return c.execute(self._sql(query), params)
 
     def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._execute(query, params, fetch=True).rows

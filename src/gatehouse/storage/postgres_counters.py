@@ -21,7 +21,7 @@ class PostgresCounters(PostgresBase):
 
     def deny(self, kind: DenyKind, value: str, *, expires_at: float) -> None:
         self._execute(
-            "INSERT INTO denied_tokens (kind, value, expires_at) VALUES (%s, %s, %s)"
+            "INSERT INTO $S.denied_tokens (kind, value, expires_at) VALUES (%s, %s, %s)"
             " ON CONFLICT (kind, value) DO UPDATE"
             " SET expires_at = GREATEST(denied_tokens.expires_at, excluded.expires_at)",
             (kind.value, value, expires_at),
@@ -29,20 +29,20 @@ class PostgresCounters(PostgresBase):
 
     def is_denied(self, *, jti: str | None = None, sid: str | None = None, now: float) -> bool:
         found = self._read(
-            "SELECT 1 FROM denied_tokens WHERE expires_at > %s AND"
+            "SELECT 1 FROM $S.denied_tokens WHERE expires_at > %s AND"
             " ((kind = 'jti' AND value = %s) OR (kind = 'sid' AND value = %s)) LIMIT 1",
             (now, jti, sid),
         )
         return bool(found)
 
     def purge_denied(self, *, now: float) -> int:
-        return self._execute("DELETE FROM denied_tokens WHERE expires_at <= %s", (now,)).rowcount
+        return self._execute("DELETE FROM $S.denied_tokens WHERE expires_at <= %s", (now,)).rowcount
 
     # --- throttle -------------------------------------------------------------------
 
     def register_failure(self, key: str, *, now: float, window: float) -> int:
         done = self._execute(
-            "INSERT INTO throttle_failures AS f (key, failures, window_start)"
+            "INSERT INTO $S.throttle_failures AS f (key, failures, window_start)"
             " VALUES (%s, 1, %s) ON CONFLICT (key) DO UPDATE SET"
             " failures = CASE WHEN %s - f.window_start >= %s THEN 1"
             " ELSE f.failures + 1 END,"
@@ -56,7 +56,7 @@ class PostgresCounters(PostgresBase):
 
     def lock(self, key: str, *, until: float) -> None:
         self._execute(
-            "INSERT INTO throttle_locks (key, locked_until) VALUES (%s, %s)"
+            "INSERT INTO $S.throttle_locks (key, locked_until) VALUES (%s, %s)"
             " ON CONFLICT (key) DO UPDATE"
             " SET locked_until = GREATEST(throttle_locks.locked_until, excluded.locked_until)",
             (key, until),
@@ -64,7 +64,7 @@ class PostgresCounters(PostgresBase):
 
     def locked_until(self, key: str, *, now: float) -> float | None:
         found = self._read(
-            "SELECT locked_until FROM throttle_locks WHERE key = %s AND locked_until > %s",
+            "SELECT locked_until FROM $S.throttle_locks WHERE key = %s AND locked_until > %s",
             (key, now),
         )
         return float(found[0][0]) if found else None
@@ -72,7 +72,7 @@ class PostgresCounters(PostgresBase):
     def clear(self, key: str) -> None:
         # One statement (a data-modifying CTE): both rows go together, one round trip.
         self._execute(
-            "WITH failures AS (DELETE FROM throttle_failures WHERE key = %s)"
-            " DELETE FROM throttle_locks WHERE key = %s",
+            "WITH failures AS (DELETE FROM $S.throttle_failures WHERE key = %s)"
+            " DELETE FROM $S.throttle_locks WHERE key = %s",
             (key, key),
         )
