@@ -49,6 +49,22 @@ def test_schema_version_recorded_once_across_reopen(pg: Any, raw: Any) -> None:
     assert pg.schema_version == again.schema_version == len(load_migrations("postgres"))
 
 
+def test_reopening_an_up_to_date_schema_takes_no_lock(pg: Any, raw: Any) -> None:
+    """A cold start against a current schema is one read: it opens even while another
+    process holds the migration lock (a slow migration elsewhere)."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    key = f"gatehouse-migrate:{pg.schema}"
+    raw.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+    try:
+        again = PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1, lock_timeout=0.2)
+        assert again.schema_version == len(load_migrations("postgres"))
+        again.close()
+    finally:
+        raw.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+        raw.commit()
+
+
 def test_concurrent_first_opens_migrate_once(raw: Any) -> None:
     """Four processes' worth of stores opening a new schema at once: one migration."""
     from gatehouse.storage.postgres import PostgresStore

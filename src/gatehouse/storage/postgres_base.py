@@ -173,7 +173,17 @@ class PostgresBase:
         lock_key = f"gatehouse-migrate:{self.schema}"
         version = 0
         with self._pool.connection() as conn:
-            for migration in [None, *migrations]:
+            # The common case, every cold start of a function: already up to date. One
+            # read answers it; locks and DDL only when something is pending.
+            try:
+                found = conn.execute(self._sql("SELECT MAX(version) FROM $S.schema_version"))
+                row = found.fetchone()
+                current = int(row[0] or 0) if row else 0
+            except (pg_errors.UndefinedTable, pg_errors.InvalidSchemaName):
+                current = 0
+            pending = [None, *migrations] if current < len(migrations) else []
+            version = current
+            for migration in pending:
                 with conn.transaction():
                     conn.execute(
                         "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (lock_key,)
