@@ -19,7 +19,14 @@ import psycopg
 import pytest
 from storage_samples import NOW, account, digest, rotation, session, token
 
-from backend_servers import POSTGRES_DSN, drop_pg_schema, free_port, postgres_backend
+from backend_servers import (
+    POSTGRES_DSN,
+    drop_pg_schema,
+    free_port,
+    postgres_backend,
+    postgres_down,
+    unavailable,
+)
 from gatehouse.errors import ConfigurationError, ConflictError, StorageUnavailableError
 from gatehouse.storage.migrate import load_migrations
 
@@ -34,6 +41,10 @@ def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture
 def raw() -> Iterator[psycopg.Connection[Any]]:
+    """A plain connection of the test's own, to hold locks and look behind the store."""
+    reason = postgres_down()
+    if reason:
+        unavailable("PostgreSQL", reason)
     with psycopg.connect(POSTGRES_DSN, connect_timeout=5) as conn:
         yield conn
 
