@@ -86,17 +86,22 @@ BACKENDS: dict[str, tuple[Opener, list[int]]] = {
 }
 
 
-def round_trips(store: Any, n: int, clients: int) -> float:
-    """``SELECT 1`` per second through the store's own read path: the network floor."""
+def rate_with_clients(clients: int, n: int, step: Callable[[int], Callable[[], None]]) -> float:
+    """Operations per second with ``clients`` threads doing ``n`` operations between them.
+
+    ``step(i)`` gives client ``i`` its one operation; every client starts at one barrier
+    and the clock runs until the last one finishes.
+    """
     per_client = max(1, n // clients)
     barrier = threading.Barrier(clients + 1)
 
-    def run() -> None:
+    def run(i: int) -> None:
+        operation = step(i)
         barrier.wait()
         for _ in range(per_client):
-            store.ping()
+            operation()
 
-    threads = [threading.Thread(target=run) for _ in range(clients)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     barrier.wait()
@@ -104,6 +109,11 @@ def round_trips(store: Any, n: int, clients: int) -> float:
     for t in threads:
         t.join()
     return per_client * clients / (time.perf_counter() - start)
+
+
+def round_trips(store: Any, n: int, clients: int) -> float:
+    """``SELECT 1`` per second through the store's own read path: the network floor."""
+    return rate_with_clients(clients, n, lambda _: store.ping)
 
 
 def _config(profile: Any = DEFAULT_PROFILE) -> IssuerConfig:
@@ -144,23 +154,14 @@ def refreshes(store: Any, kek: KeyEncryptionKey, n: int, clients: int) -> float:
     user = f"bench-r{secrets.token_hex(4)}"
     service.create_account(user, "pw")
     tokens = [service.login(user, "pw").refresh_token for _ in range(clients)]
-    per_client = max(1, n // clients)
-    barrier = threading.Barrier(clients + 1)
 
-    def run(i: int) -> None:
-        token = tokens[i]
-        barrier.wait()
-        for _ in range(per_client):
-            token = service.refresh(token).refresh_token
+    def step(i: int) -> Callable[[], None]:
+        def refresh_once() -> None:
+            tokens[i] = service.refresh(tokens[i]).refresh_token  # each client its own chain
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    return per_client * clients / (time.perf_counter() - start)
+        return refresh_once
+
+    return rate_with_clients(clients, n, step)
 
 
 def deny_checks(store: Any, n: int) -> float:
