@@ -6,14 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from issuer_helpers import make_config
+from issuer_helpers import make_config, open_store
 
-from backend_servers import postgres_backend
 from gatehouse import ManualClock
 from gatehouse.issuer import KeyEncryptionKey, TokenService
-from gatehouse.storage.memory import MemoryStore
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.sqlite import SQLiteStore
 
 
 @pytest.fixture
@@ -29,16 +26,8 @@ def kek() -> KeyEncryptionKey:
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
     """The issuer's stores, on each full adapter (PostgreSQL in a schema of its own)."""
-    if request.param == "postgres":
-        with postgres_backend(request) as pg:
-            yield Stores.single(pg)
-        return
-    store: MemoryStore | SQLiteStore
-    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "g.db")
-    try:
+    with open_store(request.param, tmp_path) as store:
         yield Stores.single(store)
-    finally:
-        store.close()
 
 
 @pytest.fixture

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from backend_servers import postgres_backend
 from gatehouse import JWKS, ManualClock, Verifier
 from gatehouse.issuer import FAST_TEST_PROFILE, IssuerConfig, TokenService
+from gatehouse.storage.memory import MemoryStore
+from gatehouse.storage.sqlite import SQLiteStore
 
 ISSUER = "https://issuer.example"
 API = "https://api.example"
+
+
+@contextmanager
+def open_store(kind: str, tmp_path: Path, **options: Any) -> Iterator[Any]:
+    """A fresh full store: ``memory``, ``sqlite`` (in tmp_path) or ``postgres`` (a schema
+    of its own, dropped after); ``options`` go to the adapter."""
+    if kind == "postgres":
+        with postgres_backend(None, **options) as pg:
+            yield pg
+        return
+    store = MemoryStore() if kind == "memory" else SQLiteStore(tmp_path / "g.db", **options)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def make_config(**changes: Any) -> IssuerConfig:

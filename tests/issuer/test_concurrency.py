@@ -8,34 +8,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from issuer_helpers import make_config
+from issuer_helpers import make_config, open_store
 
-from backend_servers import POSTGRES_DSN, postgres_backend
+from backend_servers import POSTGRES_DSN
 from gatehouse import ManualClock
 from gatehouse.errors import GatehouseError, StorageUnavailableError
 from gatehouse.issuer import KeyEncryptionKey, TokenPair, TokenService
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.sqlite import SQLiteStore
-
-
-@contextmanager
-def _store(kind: str, tmp_path: Path, **options: Any) -> Iterator[Any]:
-    if kind == "postgres":
-        with postgres_backend(None, **options) as pg:
-            yield pg
-        return
-    store = SQLiteStore(tmp_path / "g.db", **options)
-    try:
-        yield store
-    finally:
-        store.close()
-
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -44,7 +26,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 def test_fifty_concurrent_refreshes_rotate_exactly_once(kind: str, tmp_path: Path) -> None:
     """All 50 callers get the same successor (1 rotation + 49 grace); no crash, no fork."""
     clock = ManualClock()
-    with _store(kind, tmp_path) as store:
+    with open_store(kind, tmp_path) as store:
         service = TokenService(
             make_config(), Stores.single(store), KeyEncryptionKey.generate(), clock=clock
         )
@@ -83,7 +65,7 @@ def test_fifty_concurrent_refreshes_rotate_exactly_once(kind: str, tmp_path: Pat
 
 def test_sqlite_refresh_during_outage_fails_typed_and_spends_nothing(tmp_path: Path) -> None:
     """A locked database gives StorageUnavailableError; the token still works afterwards."""
-    with _store("sqlite", tmp_path, busy_timeout=0.0) as store:
+    with open_store("sqlite", tmp_path, busy_timeout=0.0) as store:
         blocker = sqlite3.connect(tmp_path / "g.db", isolation_level=None)
         try:
             service = TokenService(
@@ -112,7 +94,7 @@ def test_postgres_refresh_behind_a_held_row_lock_times_out_and_spends_nothing(
     the token is not spent and works once the lock is released."""
     import psycopg
 
-    with _store("postgres", tmp_path, lock_timeout=0.2) as store:
+    with open_store("postgres", tmp_path, lock_timeout=0.2) as store:
         service = TokenService(
             make_config(), Stores.single(store), KeyEncryptionKey.generate(), clock=ManualClock()
         )

@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuer_helpers import make_config, verifier_for
+from issuer_helpers import make_config, open_store, verifier_for
 
-from backend_servers import postgres_backend, redis_backend
+from backend_servers import redis_backend
 from gatehouse import Claims, ManualClock
 from gatehouse.adapters.aws_lambda import require_token
 from gatehouse.issuer import KeyEncryptionKey, TokenService
 from gatehouse.storage.deny_check import DenyListCheck
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.sqlite import SQLiteStore
 
 
 @pytest.fixture(
@@ -34,11 +33,7 @@ from gatehouse.storage.sqlite import SQLiteStore
 )
 def deny_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
     with ExitStack() as stack:
-        if request.param == "postgres":
-            main: Any = stack.enter_context(postgres_backend(request))
-        else:
-            main = SQLiteStore(tmp_path / "g.db")
-            stack.callback(main.close)
+        main = stack.enter_context(open_store(request.param.split("+")[0], tmp_path))
         if request.param.endswith("+redis"):
             counters = stack.enter_context(redis_backend(request))
             yield Stores.single(main, deny_list=counters, throttle=counters)

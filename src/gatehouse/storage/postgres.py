@@ -34,10 +34,6 @@ from gatehouse.storage.rotation import RotationDecision, decide_rotation
 __all__ = ["PostgresStore"]
 
 
-def _prefixed(columns: str, alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
-
-
 def _insert(table: str, columns: str) -> str:
     marks = ", ".join(["%s"] * len(columns.split(",")))
     return f"INSERT INTO $S.{table} ({columns}) VALUES ({marks})"
@@ -53,7 +49,7 @@ _TOKEN_WIDTH = len(rows.TOKEN_COLUMNS.split(","))
 # Locks both rows: the token (against a concurrent rotation) and its session (against
 # a concurrent revocation deciding on a stale view).
 _ROTATION_LOCK = (
-    f"SELECT {_prefixed(rows.TOKEN_COLUMNS, 't')}, {_prefixed(rows.SESSION_COLUMNS, 's')}"
+    f"SELECT {rows.prefixed(rows.TOKEN_COLUMNS, 't')}, {rows.prefixed(rows.SESSION_COLUMNS, 's')}"
     " FROM $S.refresh_tokens t JOIN $S.sessions s ON s.sid = t.sid"
     " WHERE t.token_hash = %s FOR UPDATE"
 )

@@ -32,6 +32,7 @@ __all__ = [
     "client_to_row",
     "key_from_row",
     "key_to_row",
+    "prefixed",
     "session_from_row",
     "session_to_row",
     "token_from_row",
@@ -56,6 +57,11 @@ CLIENT_COLUMNS = (
     " created_at, updated_at"
 )
 KEY_COLUMNS = "kid, alg, state, public_jwk, sealed_private, created_at, state_changed_at"
+
+
+def prefixed(columns: str, alias: str) -> str:
+    """``"a, b"`` as ``"t.a, t.b"``, for a join that reads several tables' columns."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
 
 
 def _set(values: Iterable[str]) -> str:

@@ -33,13 +33,9 @@ from gatehouse.storage.sqlite_counters import SQLiteCounters
 __all__ = ["SQLiteStore"]
 
 
-def _prefixed(columns: str, alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
-
-
 _ROTATION_READ = (
-    f"SELECT {_prefixed(rows.TOKEN_COLUMNS, 't')}, {_prefixed(rows.SESSION_COLUMNS, 's')},"
-    f" {_prefixed(rows.TOKEN_COLUMNS, 'n')}"
+    f"SELECT {rows.prefixed(rows.TOKEN_COLUMNS, 't')}, {rows.prefixed(rows.SESSION_COLUMNS, 's')},"
+    f" {rows.prefixed(rows.TOKEN_COLUMNS, 'n')}"
     " FROM refresh_tokens t JOIN sessions s ON s.sid = t.sid"
     " LEFT JOIN refresh_tokens n ON n.token_hash = t.successor_hash"
     " WHERE t.token_hash = ?"
