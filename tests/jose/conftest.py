@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gatehouse.jose import JWK, b64url_encode, sign_compact
+from gatehouse import JWKS
+from gatehouse.errors import AlgorithmNotAllowedError
+from gatehouse.jose import (
+    ALGORITHMS,
+    JWK,
+    b64url_encode,
+    parse_compact,
+    sign_compact,
+    verify_signature,
+)
 from gatehouse.jose.strict_json import dumps_compact
 
 # ../shared/vectors beside the repo; modules that parametrize from it at collection time
@@ -23,6 +33,20 @@ def load_json(path: Path) -> Any:
     """One vector file as data."""
     with path.open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def verify_with_key_algs(keys: JWKS, key_algs: Iterable[Any], token: str) -> bytes:
+    """The Wycheproof JWS/JWK harness: allow exactly the algorithms the keys declare (or
+    the token's own, when they declare none and it is one we know), then parse, look
+    up, verify and decode the payload (RFC 7515 §5.2); return the payload."""
+    jws = parse_compact(token)
+    allowed = frozenset(alg for alg in key_algs if alg is not None)
+    if not allowed and jws.alg in ALGORITHMS:
+        allowed = frozenset({jws.alg})
+    if jws.alg not in allowed:
+        raise AlgorithmNotAllowedError("not allowed")
+    verify_signature(jws, keys.get_key(jws.kid, jws.alg), allowed)
+    return jws.payload()
 
 
 def craft(header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, key: JWK) -> str:
