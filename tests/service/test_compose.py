@@ -123,7 +123,14 @@ def test_postgres_and_redis_urls_serve_the_whole_flow(tmp_path: Path) -> None:
     settings = load_settings(environ=env)
     try:
         with build_stores(settings) as stores:
-            assert type(stores.stores.accounts) is PostgresStore
+            main = stores.stores.accounts
+            assert type(main) is PostgresStore
+            # every [storage] setting reaches the adapter
+            assert (main.schema, main.lock_timeout, main.prepared_statements) == (
+                schema,
+                0.2,
+                False,
+            )
             assert type(stores.stores.deny_list) is RedisCounters
             build_token_service(settings, stores).create_account("bob", "a long password")
         app = build_app(settings)

@@ -224,6 +224,16 @@ def test_killed_connections_are_replaced(pg: Any, raw: Any) -> None:
     pg.ping()
 
 
+def test_time_limits_are_in_force_on_the_server(request: pytest.FixtureRequest) -> None:
+    """The configured limits are what PostgreSQL applies to the store's sessions."""
+    with postgres_backend(request, statement_timeout=1.5, lock_timeout=0.25) as store:
+        with store._pool.connection() as conn:
+            shown = conn.execute(
+                "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')"
+            ).fetchone()
+        assert shown == ("1500ms", "250ms")
+
+
 def test_conflicts_are_typed_and_carry_no_values(pg: Any) -> None:
     """A duplicate username is ConflictError whose message does not quote the row."""
     pg.create_account(account("dup-secretish"))

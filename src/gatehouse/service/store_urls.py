@@ -70,7 +70,15 @@ def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> F
         for name in ("statement_timeout", "lock_timeout"):
             if not 0 < getattr(settings, name) <= 3600:
                 raise ConfigurationError(f"[storage] {name} must be between 0 and 3600 seconds")
-        return PostgresStore(url, schema=settings.schema, pool_size=settings.pool_size, clock=clock)
+        return PostgresStore(
+            url,
+            schema=settings.schema,
+            pool_size=settings.pool_size,
+            prepared_statements=settings.prepared_statements,
+            statement_timeout=settings.statement_timeout,
+            lock_timeout=settings.lock_timeout,
+            clock=clock,
+        )
     if url in ("memory:", "memory://"):
         if not development:
             raise ConfigurationError(

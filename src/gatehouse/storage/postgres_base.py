@@ -119,7 +119,9 @@ class PostgresBase:
         if pool_size < 1:
             raise ConfigurationError("pool_size must be at least 1")
         self.schema = schema
-        self._timeout = connect_timeout
+        self.statement_timeout = statement_timeout
+        self.lock_timeout = lock_timeout
+        self.prepared_statements = prepared_statements
         # Every table name is qualified ("$S." in the queries), so nothing depends on
         # search_path, which a transaction-mode PgBouncer or RDS Proxy would not keep.
         self._qualifier = f'"{schema}".'
