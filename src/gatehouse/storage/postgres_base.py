@@ -173,7 +173,6 @@ class PostgresBase:
         so processes starting together apply each one exactly once."""
         migrations = load_migrations("postgres")
         lock_key = f"gatehouse-migrate:{self.schema}"
-        version = 0
         with self._pool.connection() as conn:
             # The common case, every cold start of a function: already up to date. One
             # read answers it; locks and DDL only when something is pending.
