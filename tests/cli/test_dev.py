@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from cli_helpers import Project
 
-from gatehouse.cli.devstack.app import MAX_BODY
+from gatehouse.gateway.app import MAX_BODY
 
 GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 TIMEOUT = 30.0

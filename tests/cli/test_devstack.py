@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from gatehouse import ManualClock
-from gatehouse.cli.devstack.authorizers import LambdaAuthorizer
-from gatehouse.cli.devstack.events import (
+from gatehouse.gateway.authorizers import LambdaAuthorizer
+from gatehouse.gateway.events import (
     DevRequest,
     authorizer_event,
     http_response,

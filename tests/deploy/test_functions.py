@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-from gatehouse.deploy.functions import services_from_document
-from gatehouse.deploy.spec import Protection, Route
 from gatehouse.errors import ConfigurationError
+from gatehouse.functions.spec import Protection, Route
+from gatehouse.functions.table import services_from_document
 
 GOOD = """
 [[functions]]

@@ -8,8 +8,9 @@ import pytest
 from deploy_helpers import lint_problems, sam_transform
 
 from gatehouse.deploy.sam import LAMBDA_ENTRY, sam_template
-from gatehouse.deploy.spec import DeploySpec, Protection, ServiceSpec, parse_route
+from gatehouse.deploy.spec import DeploySpec
 from gatehouse.errors import ConfigurationError
+from gatehouse.functions.spec import Protection, ServiceSpec, parse_route
 
 
 def _spec(protection: Protection, alg: str = "RS256") -> DeploySpec:

@@ -71,9 +71,10 @@ def sam(
     """Write a SAM template: the token service on Lambda + HTTP API (PostgreSQL URL and
     key-encryption key as NoEcho parameters), and the [[functions]] behind a second
     HTTP API, protected by its JWT authorizer or a gatehouse Lambda authorizer."""
-    from gatehouse.deploy.functions import read_functions
     from gatehouse.deploy.sam import render_template, sam_template
-    from gatehouse.deploy.spec import DeploySpec, Protection
+    from gatehouse.deploy.spec import DeploySpec
+    from gatehouse.functions.spec import Protection
+    from gatehouse.functions.table import read_functions
 
     state = state_of(ctx)
     settings = state.settings()

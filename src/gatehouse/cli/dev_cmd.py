@@ -24,6 +24,7 @@ def dev(ctx: click.Context, host: str | None, port: int | None) -> None:
     Each route in [[functions]] maps to a handler by import path, with its event format
     (v1 REST or v2 HTTP API) and auth (none, jwt, or a Lambda authorizer). Stop with Ctrl-C.
     """
-    from gatehouse.cli.devstack.serve import run_dev
+    from gatehouse.gateway.serve import run_gateway
 
-    run_dev(state_of(ctx), host, port)
+    state = state_of(ctx)
+    run_gateway(state.settings(), state.stores(), state.config_path, host, port)

@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gatehouse.deploy.spec import DeploySpec, Protection, ServiceSpec
+from gatehouse.deploy.spec import DeploySpec
 from gatehouse.errors import ConfigurationError
+from gatehouse.functions.spec import Protection, ServiceSpec
 
 __all__ = ["LAMBDA_ENTRY", "RSA_ALGORITHMS", "render_template", "sam_template"]
 

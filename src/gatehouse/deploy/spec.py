@@ -7,75 +7,11 @@ lets the template be tested from values alone.
 
 from __future__ import annotations
 
-import enum
-import re
 from dataclasses import dataclass, field
 
-from gatehouse.errors import ConfigurationError
+from gatehouse.functions.spec import ServiceSpec
 
-__all__ = ["DeploySpec", "Protection", "Route", "ServiceSpec", "parse_route"]
-
-_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
-_PATH = re.compile(r"^/[A-Za-z0-9._~\-/{}+]*$")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
-
-
-class Protection(enum.Enum):
-    """How API Gateway guards a service's routes before the function runs."""
-
-    NONE = "none"  # the function verifies tokens itself (``@require_token``)
-    JWT = "jwt"  # the HTTP API's built-in JWT authorizer (RSA keys only)
-    LAMBDA = "lambda"  # a gatehouse Lambda authorizer function
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    method: str
-    path: str
-
-
-def parse_route(text: str) -> Route:
-    """``"GET /orders"`` → ``Route("GET", "/orders")``."""
-    method, _, path = text.strip().partition(" ")
-    method, path = method.upper(), path.strip()
-    if method not in _METHODS or not _PATH.fullmatch(path):
-        raise ConfigurationError(
-            f'route {text!r}: expected METHOD /path, e.g. "GET /orders/{{id}}"'
-        )
-    return Route(method, path)
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceSpec:
-    """One function behind the services' HTTP API."""
-
-    name: str
-    handler: str
-    routes: tuple[Route, ...]
-    protection: Protection = Protection.NONE
-    scopes: tuple[str, ...] = ()
-    authorizer: str | None = None  # the Lambda authorizer's handler (Protection.LAMBDA)
-    authorizer_ttl: int = 300
-    environment: tuple[tuple[str, str], ...] = ()
-    payload: str = "2.0"  # the event format the handler expects: "1.0" (REST) or "2.0"
-
-    def __post_init__(self) -> None:
-        if self.payload not in ("1.0", "2.0"):
-            raise ConfigurationError(f'function {self.name!r}: event must be "v1" or "v2"')
-        if not _NAME.fullmatch(self.name.replace("-", "").replace("_", "")):
-            raise ConfigurationError(f"function name {self.name!r}: letters and digits only")
-        if not self.routes:
-            raise ConfigurationError(f"function {self.name!r} has no routes")
-        if self.protection is Protection.LAMBDA and not self.authorizer:
-            raise ConfigurationError(f"function {self.name!r}: a Lambda authorizer needs a handler")
-        if not 0 <= self.authorizer_ttl <= 3600:
-            raise ConfigurationError("authorizer_ttl must be between 0 and 3600 seconds")
-
-    @property
-    def logical_name(self) -> str:
-        """A CloudFormation logical id fragment: ``profile-api`` → ``ProfileApi``."""
-        parts = re.split(r"[-_]", self.name)
-        return "".join(p[:1].upper() + p[1:] for p in parts if p)
+__all__ = ["DeploySpec"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ from typing import Any
 
 from anyio import to_thread
 
-from gatehouse.cli.devstack.events import DevRequest, authorizer_event, http_response, proxy_event
-from gatehouse.cli.devstack.functions import DevFunction
-from gatehouse.deploy.spec import Protection
 from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError
+from gatehouse.functions.spec import Protection
+from gatehouse.gateway.events import DevRequest, authorizer_event, http_response, proxy_event
+from gatehouse.gateway.handlers import DevFunction
 from gatehouse.verify import Verifier
 
 __all__ = ["DevGateway"]

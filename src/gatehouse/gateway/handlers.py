@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gatehouse.cli.devstack.authorizers import LambdaAuthorizer
-from gatehouse.deploy.spec import Protection, Route, ServiceSpec
 from gatehouse.errors import ConfigurationError, GatehouseError
+from gatehouse.functions.spec import Protection, Route, ServiceSpec
+from gatehouse.gateway.authorizers import LambdaAuthorizer
 
 __all__ = ["DevFunction", "load_functions", "resolve"]
 

@@ -15,13 +15,15 @@ import sys
 import tomllib
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gatehouse.cli.failure import CliFailure
-from gatehouse.cli.state import CliState
 from gatehouse.errors import ConfigurationError
 
-__all__ = ["bind", "dev_defaults", "run_dev"]
+if TYPE_CHECKING:
+    from gatehouse.service.settings import Settings
+    from gatehouse.service.store_urls import OpenStores
+
+__all__ = ["bind", "dev_defaults", "run_gateway"]
 
 ALGORITHMS = ("ES256", "EdDSA", "RS256", "PS256")
 
@@ -48,11 +50,11 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise CliFailure(
+            raise ConfigurationError(
                 f"port {port} on {host} is already in use; stop the other server or run"
                 " `gatehouse dev --port N`"
             ) from None
-        raise CliFailure(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+        raise ConfigurationError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     return sock
 
 
@@ -66,26 +68,31 @@ def _environment(
         environ.setdefault(key, string.Template(value).safe_substitute(base))
 
 
-def run_dev(state: CliState, host: str | None, port: int | None) -> None:
+def run_gateway(
+    settings: Settings, stores: OpenStores, config_path: Path, host: str | None, port: int | None
+) -> None:
+    """Serve the token service and the ``[[functions]]`` of ``config_path`` until stopped.
+
+    The caller (``gatehouse dev``) opened ``stores`` from ``settings`` and closes them.
+    """
     import uvicorn
 
-    from gatehouse.cli.devstack.app import DevGateway
-    from gatehouse.cli.devstack.functions import load_functions
-    from gatehouse.deploy.functions import read_functions
-    from gatehouse.deploy.spec import Protection
+    from gatehouse.functions.spec import Protection
+    from gatehouse.functions.table import read_functions
+    from gatehouse.gateway.app import DevGateway
+    from gatehouse.gateway.handlers import load_functions
     from gatehouse.service.app import create_app
     from gatehouse.service.compose import IssuerKeySource, build_token_service
     from gatehouse.verify import Verifier
 
-    settings = state.settings()
-    default_host, default_port = dev_defaults(state.config_path)
-    specs = read_functions(state.config_path)
+    default_host, default_port = dev_defaults(config_path)
+    specs = read_functions(config_path)
     sock = bind(host or default_host, default_port if port is None else port)
     try:
         bound_host, bound_port = sock.getsockname()[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         url = f"http://{shown_host}:{bound_port}"
-        project = str(state.config_path.resolve().parent)
+        project = str(config_path.resolve().parent)
         base = {
             "GATEHOUSE_DEV_URL": url,
             "GATEHOUSE_PROJECT_DIR": project,
@@ -97,7 +104,7 @@ def run_dev(state: CliState, host: str | None, port: int | None) -> None:
         _environment(os.environ, base, [kv for s in specs for kv in s.environment])
         if project not in sys.path:
             sys.path.insert(0, project)  # handlers import from the project folder
-        service = build_token_service(settings, state.stores(), bootstrap=True)
+        service = build_token_service(settings, stores, bootstrap=True)
         functions = load_functions(specs)
         verifier = None
         if any(s.protection is Protection.JWT for s in specs):
@@ -107,7 +114,7 @@ def run_dev(state: CliState, host: str | None, port: int | None) -> None:
                 keys=IssuerKeySource(service),
                 algorithms=ALGORITHMS,
             )
-        upstream: Any = create_app(service, settings.http, ping=state.stores().ping)
+        upstream: Any = create_app(service, settings.http, ping=stores.ping)
         app = DevGateway(upstream, functions, verifier=verifier, log=_log)
         _log(f"gatehouse dev: token service and {len(functions)} function(s) on {url}")
         if bound_host not in ("127.0.0.1", "::1"):

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gatehouse.deploy.spec import Protection, ServiceSpec, parse_route
 from gatehouse.errors import ConfigurationError
+from gatehouse.functions.spec import Protection, ServiceSpec, parse_route
 
 __all__ = ["read_functions", "services_from_document"]
 
