@@ -16,12 +16,16 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │   │   ├── NotYetValidError        not_yet_valid    401
     │   │   ├── InvalidIssuerError      invalid_issuer   401
     │   │   ├── InvalidAudienceError    invalid_audience 401
-    │   │   └── InvalidTypeError        invalid_typ      401
+    │   │   ├── InvalidTypeError        invalid_typ      401
+    │   │   └── InvalidStatusError      invalid_status   401    (status claim: draft-ietf-oauth-status-list)
     │   ├── TokenRevokedError           revoked          401
     │   └── InsufficientScopeError      insufficient_scope 403  insufficient_scope (RFC 6750 §3.1)
     ├── KeySourceError                  key_source       503    temporarily_unavailable
     │   ├── JWKSFetchError              jwks_fetch       503
-    │   └── InvalidJWKSError            jwks_invalid     503
+    │   ├── InvalidJWKSError            jwks_invalid     503
+    │   └── StatusListError             status_list      503    (a Token Status List is unavailable)
+    │       ├── StatusListFetchError    status_list_fetch 503
+    │       └── InvalidStatusListError  status_list_invalid 503
     ├── InvalidKeyError                 invalid_key      500    (a key we were given is unusable)
     ├── ConfigurationError              configuration    500
     ├── StorageError                    storage          503    temporarily_unavailable
@@ -64,6 +68,8 @@ __all__ = [
     "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
+    "InvalidStatusError",
+    "InvalidStatusListError",
     "InvalidTargetError",
     "InvalidTypeError",
     "JWKSFetchError",
@@ -73,6 +79,8 @@ __all__ = [
     "NotYetValidError",
     "OAuthError",
     "RefreshTokenReuseError",
+    "StatusListError",
+    "StatusListFetchError",
     "StorageError",
     "StorageUnavailableError",
     "ThrottledError",
@@ -189,6 +197,12 @@ class InvalidTypeError(ClaimError):
     code = "invalid_typ"
 
 
+class InvalidStatusError(ClaimError):
+    """The status claim is malformed, names a list we may not fetch, or an index outside it."""
+
+    code = "invalid_status"
+
+
 class TokenRevokedError(TokenError):
     """The token (or its session) has been revoked."""
 
@@ -228,6 +242,24 @@ class InvalidJWKSError(KeySourceError):
     """A key set document is not an acceptable JWKS."""
 
     code = "jwks_invalid"
+
+
+class StatusListError(KeySourceError):
+    """A Token Status List could not be obtained or is not acceptable (fail closed, 503)."""
+
+    code = "status_list"
+
+
+class StatusListFetchError(StatusListError):
+    """Fetching a status list failed and no usable cached copy exists."""
+
+    code = "status_list_fetch"
+
+
+class InvalidStatusListError(StatusListError):
+    """A status list token or its compressed list is not acceptable."""
+
+    code = "status_list_invalid"
 
 
 class InvalidKeyError(GatehouseError):
