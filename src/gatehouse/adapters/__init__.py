@@ -5,7 +5,7 @@
 - ``authorizer.BearerAuthorizer``: an API Gateway Lambda authorizer (TOKEN, REQUEST, 2.0).
 - ``asgi.BearerAuthMiddleware`` and ``asgi.RequireScopes`` (FastAPI dependency).
 - ``wsgi.BearerAuthMiddleware`` and ``wsgi.require_token`` (Flask views).
-- ``denylist.DenyList``: the optional revocation check they all accept.
+- ``deny_check.DenyCheck``: the optional revocation check they all accept (``deny_list=``).
 
 Import the submodule you need: this package imports none of them, so a Lambda function
 never loads the ASGI or WSGI code, and no adapter imports a web framework at import time.

@@ -18,7 +18,7 @@ from gatehouse.adapters.rejection import ANSWERABLE, Rejection
 from gatehouse.claims import Claims
 
 if TYPE_CHECKING:
-    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.verify import Verifier
 
 __all__ = ["BearerAuthMiddleware", "RequireScopes", "authorization_values"]
@@ -71,7 +71,7 @@ class BearerAuthMiddleware:
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
         public_paths: Iterable[str] = (),
-        deny_list: DenyList | None = None,
+        deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
     ) -> None:
         self.app = app
@@ -112,7 +112,7 @@ class RequireScopes:
         verifier: Verifier,
         scopes: Iterable[str] = (),
         *,
-        deny_list: DenyList | None = None,
+        deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
     ) -> None:
         from starlette.requests import HTTPConnection

@@ -26,7 +26,7 @@ from gatehouse.errors import (
 )
 
 if TYPE_CHECKING:
-    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.claims import Claims
     from gatehouse.verify import Verifier
 
@@ -117,7 +117,7 @@ class BearerAuthorizer:
         *,
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
-        deny_list: DenyList | None = None,
+        deny_list: DenyCheck | None = None,
         policy_scope: PolicyScope = PolicyScope.METHOD,
         simple_responses: bool = True,
     ) -> None:

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gatehouse.adapters.events import HttpEvent
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
-from gatehouse.adapters.rejection import ANSWERABLE
-from gatehouse.adapters.responses import lambda_response
+from gatehouse.adapters.rejection import ANSWERABLE, lambda_response
 from gatehouse.adapters.upstream import upstream_claims
 
 if TYPE_CHECKING:
-    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.claims import Claims
     from gatehouse.verify import Verifier
 
@@ -40,7 +39,7 @@ def require_token(
     verifier: Verifier,
     *,
     scopes: Iterable[str] = (),
-    deny_list: DenyList | None = None,
+    deny_list: DenyCheck | None = None,
     realm: str = DEFAULT_REALM,
     trust_upstream: bool = False,
 ) -> Callable[[ProtectedHandler[R_co]], Callable[[dict[str, Any], Any], R_co | dict[str, Any]]]:

@@ -16,7 +16,7 @@ from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenRevoke
 
 if TYPE_CHECKING:
     from gatehouse import Claims, Verifier
-    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.adapters.deny_check import DenyCheck
 
 __all__ = ["DEFAULT_REALM", "BearerGuard", "require_scopes"]
 
@@ -40,7 +40,7 @@ class BearerGuard:
         verifier: Verifier,
         *,
         scopes: Iterable[str] = (),
-        deny_list: DenyList | None = None,
+        deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
     ) -> None:
         self.verifier = verifier

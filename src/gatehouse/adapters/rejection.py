@@ -4,14 +4,23 @@ RFC 6750 §3.1 fixes the statuses: 401 invalid_token, 403 insufficient_scope, 40
 invalid_request, each with a ``WWW-Authenticate`` challenge. A key source or deny-list
 store that is down is not the caller's fault: 503, no challenge. Anything else (a
 configuration or programming error) is not answered here; it propagates loudly.
+
+``lambda_response`` writes a refusal in each Lambda event family's response format.
+Shapes follow the recorded responses AWS documents (aws-lambda-go ``apigw-response.json``
+and ``alb-lambda-target-response.json``): REST payload 1.0 carries ``headers`` and
+``multiValueHeaders``; HTTP API 2.0 and Function URLs carry ``headers`` and
+``isBase64Encoded``; ALB requires ``statusDescription`` and exactly one header map: the
+style the request came in (with multi-value headers on, ALB ignores ``headers``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from gatehouse.adapters.bearer import challenge, error_description
+from gatehouse.adapters.events import EventFamily, HttpEvent
 from gatehouse.errors import (
     GatehouseError,
     InvalidRequestError,
@@ -20,7 +29,7 @@ from gatehouse.errors import (
     TokenError,
 )
 
-__all__ = ["ANSWERABLE", "Rejection", "reject"]
+__all__ = ["ANSWERABLE", "Rejection", "lambda_response", "reject"]
 
 # Errors an adapter turns into a response; any other GatehouseError is re-raised.
 ANSWERABLE: tuple[type[GatehouseError], ...] = (
@@ -73,3 +82,33 @@ def reject(error: GatehouseError, *, realm: str, scopes: Iterable[str] = ()) -> 
     if status != 503:
         headers["WWW-Authenticate"] = challenge(error, realm=realm, scopes=scopes)
     return Rejection(status, headers, error.error, error_description(error))
+
+
+def lambda_response(event: HttpEvent, rejection: Rejection) -> dict[str, Any]:
+    """``rejection`` as the dict a Lambda function returns for ``event``."""
+    headers = dict(rejection.headers)
+    if event.family is EventFamily.ALB:
+        response: dict[str, Any] = {
+            "isBase64Encoded": False,
+            "statusCode": rejection.status,
+            "statusDescription": f"{rejection.status} {rejection.reason}",
+        }
+        if event.uses_multi_value_headers:
+            response["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+        else:
+            response["headers"] = headers
+        response["body"] = rejection.body
+        return response
+    if event.family is EventFamily.HTTP_V2:
+        return {
+            "statusCode": rejection.status,
+            "headers": headers,
+            "body": rejection.body,
+            "isBase64Encoded": False,
+        }
+    return {
+        "statusCode": rejection.status,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "body": rejection.body,
+    }

@@ -20,7 +20,7 @@ from gatehouse.errors import ConfigurationError
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from gatehouse.adapters.denylist import DenyList
+    from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.verify import Verifier
 
 __all__ = ["CLAIMS_KEY", "BearerAuthMiddleware", "current_claims", "require_token"]
@@ -59,7 +59,7 @@ class BearerAuthMiddleware:
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
         public_paths: Iterable[str] = (),
-        deny_list: DenyList | None = None,
+        deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
     ) -> None:
         self.app = app
@@ -87,7 +87,7 @@ def require_token(
     verifier: Verifier,
     *,
     scopes: Iterable[str] = (),
-    deny_list: DenyList | None = None,
+    deny_list: DenyCheck | None = None,
     realm: str = DEFAULT_REALM,
 ) -> Callable[[Callable[P, R]], Callable[P, R | tuple[str, int, dict[str, str]]]]:
     """Decorate a Flask view to run only for an acceptable token with ``scopes``.

@@ -11,7 +11,7 @@ from rich.markup import escape
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.output import format_time
-from gatehouse.cli.secret_file import write_secret_file
+from gatehouse.cli.secret_io import write_secret_file
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS
 from gatehouse.storage.records import ClientRecord
 

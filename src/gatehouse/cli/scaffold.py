@@ -28,7 +28,7 @@ from gatehouse.cli.scaffold_text import (
     InitChoices,
     config_text,
 )
-from gatehouse.cli.secret_file import write_secret_file
+from gatehouse.cli.secret_io import write_secret_file
 from gatehouse.cli.state import CliOverrides
 from gatehouse.jose import b64url_encode
 

@@ -154,8 +154,7 @@ def mint(
 ) -> None:
     """Sign an access token for SUBJECT with the active key (development mode only)."""
     from gatehouse.issuer.access_tokens import AccessTokenMinter
-    from gatehouse.issuer.grants import choose_audience
-    from gatehouse.issuer.scopes import parse_scope
+    from gatehouse.issuer.scopes import choose_audience, parse_scope
 
     state = state_of(ctx)
     if not state.settings().issuer.development:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.output import format_time
-from gatehouse.cli.secret_input import read_password, read_stdin_lines
+from gatehouse.cli.secret_io import read_password, read_stdin_lines
 from gatehouse.cli.state import CliState
 from gatehouse.errors import InvalidGrantError
 from gatehouse.storage.records import AccountRecord

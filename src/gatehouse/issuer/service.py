@@ -26,13 +26,12 @@ from gatehouse.issuer.accounts import AccountManager
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
 from gatehouse.issuer.config import IssuerConfig
-from gatehouse.issuer.grants import choose_audience
 from gatehouse.issuer.introspection import Introspector
 from gatehouse.issuer.kek import KeyEncryptionKey
 from gatehouse.issuer.metadata import server_metadata
 from gatehouse.issuer.passwords import PasswordHasher
 from gatehouse.issuer.results import AccessTokenResponse, RegisteredClient, TokenPair
-from gatehouse.issuer.scopes import format_scope, grant_scope, parse_scope
+from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
 from gatehouse.issuer.throttle import LoginThrottle

@@ -1,20 +1,26 @@
-"""Reading passwords at the terminal: prompted without echo, or one line from stdin.
+"""Secrets in and out of the CLI: passwords read at the terminal, secrets written to files.
 
 A password is never a command-line argument (it would sit in the shell history and in
 ``ps``), never echoed and never logged. ``--password-stdin`` (the docker login idea)
 lets scripts pipe it in; reading is bounded so a stray pipe cannot fill memory.
+
+A secret the CLI hands out (a client secret, a key-encryption key) goes to a file
+created with mode 0600 in the same ``open`` call (no window in which it is readable by
+others) that must not exist yet, so a secret never overwrites another.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from gatehouse.cli.failure import CliFailure
 from gatehouse.issuer.passwords import MAX_PASSWORD_CHARS
 
-__all__ = ["read_password", "read_stdin_lines"]
+__all__ = ["read_password", "read_stdin_lines", "write_secret_file"]
 
 
 def read_stdin_lines(count: int) -> list[str]:
@@ -41,3 +47,13 @@ def read_password(prompt: str, *, confirm: bool) -> str:
     if not value:
         raise CliFailure("the password must not be empty")
     return value
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Write ``text`` and a newline to a new file only its owner can read."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CliFailure(f"{path} already exists; remove it or choose another file") from None
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(text + "\n")
