@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from backend_servers import unavailable
+from shared_material import missing_material, required_in_ci, shared_path
 
 # CI sets HYPOTHESIS_PROFILE=ci: derandomized so a run is reproducible.
 settings.register_profile(
@@ -18,15 +19,20 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, a run without ../shared stops here: the vectors and events would otherwise skip
+    (collection-time loaders included) and the run would look green."""
+    missing = missing_material()
+    if missing and required_in_ci():
+        names = ", ".join(str(path) for path in missing)
+        raise pytest.UsageError(f"CI is set but shared test material is missing: {names}")
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The ../shared folder beside the repo (vectors, events)."""
-    if not SHARED.is_dir():
-        pytest.skip(f"../shared not found at {SHARED}")
-    return SHARED
+    """The ../shared folder beside the repo (vectors, events): fails in CI when absent."""
+    return shared_path()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from gatehouse import JWKS, Claims, ManualClock, Verifier
 from gatehouse.errors import StorageUnavailableError
 from gatehouse.jose import JWK, encode_jwt
+from shared_material import SHARED, shared_files, unavailable_material
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "orders"
@@ -113,8 +114,22 @@ def closed_port() -> int:
     return port
 
 
+# ../shared/events beside the repo, through tests/shared_material.py: absent recordings
+# fail under CI and skip, with the path, locally.
+EVENTS = SHARED / "events"
+
+
+def event_names(pattern: str = "*/*.json") -> list[str]:
+    """Recorded event files under ../shared/events, relative names, for collection-time
+    parametrization (no files: the module skips locally, a collection error under CI)."""
+    return [str(p.relative_to(EVENTS)) for p in shared_files("events", pattern, module_level=True)]
+
+
 def load_event(path: Path) -> dict[str, Any]:
-    """A recorded event as a fresh dict (tests may change their copy)."""
+    """A recorded event as a fresh dict (tests may change their copy); a missing file
+    fails under CI and skips locally."""
+    if not path.is_file():
+        unavailable_material(path)
     return copy.deepcopy(json.loads(path.read_text()))
 
 

@@ -20,10 +20,12 @@ from gatehouse.jose import (
     verify_signature,
 )
 from gatehouse.jose.strict_json import dumps_compact
+from shared_material import SHARED, shared_path
 
-# ../shared/vectors beside the repo; modules that parametrize from it at collection time
-# skip themselves when it is absent (the ``vectors`` fixture does the same at run time).
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
+# ../shared/vectors beside the repo. Modules that parametrize from it at collection time
+# load through ``vector_file`` and the ``vectors`` fixture goes through ``shared_path``:
+# absent vectors fail under CI and skip, with the path, locally (tests/shared_material.py).
+VECTORS = SHARED / "vectors"
 NOW = 1_700_000_000
 ISSUER = "https://auth.example.com"
 AUDIENCE = "orders"
@@ -33,6 +35,12 @@ def load_json(path: Path) -> Any:
     """One vector file as data."""
     with path.open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def vector_file(*parts: str) -> Path:
+    """``../shared/vectors/<parts>`` for collection-time use: a missing file skips the
+    module locally and is a collection error under CI."""
+    return shared_path("vectors", *parts, module_level=True)
 
 
 def verify_with_key_algs(keys: JWKS, key_algs: Iterable[Any], token: str) -> bytes:
@@ -83,9 +91,9 @@ def good_claims(**extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def vectors(shared_dir: Path) -> Path:
-    """../shared/vectors."""
-    return shared_dir / "vectors"
+def vectors() -> Path:
+    """../shared/vectors (fails under CI, skips locally, when absent)."""
+    return shared_path("vectors")
 
 
 @pytest.fixture(scope="session")

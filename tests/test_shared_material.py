@@ -1,0 +1,78 @@
+"""The ../shared door: missing vectors or events fail under CI and skip, with the path, locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared_material import (
+    REQUIRED,
+    SHARED,
+    missing_material,
+    required_in_ci,
+    shared_files,
+    shared_path,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "required"),
+    [("true", True), ("1", True), ("yes", True), ("", False), ("0", False), ("false", False)],
+)
+def test_ci_variable_decides(value: str, required: bool) -> None:
+    """CI=true (or any non-false word) demands the material; unset, empty or false does not."""
+    assert required_in_ci({"CI": value}) is required
+    assert required_in_ci({}) is False
+
+
+def test_missing_path_fails_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With CI=true a missing shared path is a test failure that names the path."""
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="vectors"):
+        shared_path("vectors", root=tmp_path)
+
+
+def test_missing_path_skips_locally(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without CI a missing shared path skips, and the reason names the path."""
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=str(tmp_path / "events")):
+        shared_path("events", root=tmp_path)
+
+
+def test_an_empty_glob_is_missing_material(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder that exists but matches no file is missing too (an empty parameter list
+    would otherwise pass as a quiet skip)."""
+    (tmp_path / "events" / "family").mkdir(parents=True)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        shared_files("events", "*/*.json", root=tmp_path)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        shared_files("events", "*/*.json", root=tmp_path)
+
+
+def test_present_material_is_returned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Present files come back sorted, whatever CI says."""
+    monkeypatch.setenv("CI", "true")
+    for name in ("b.json", "a.json"):
+        (tmp_path / "events" / "x").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "events" / "x" / name).write_text("{}")
+    found = shared_files("events", "*/*.json", root=tmp_path)
+    assert [p.name for p in found] == ["a.json", "b.json"]
+
+
+def test_session_check_lists_absent_and_empty_folders(tmp_path: Path) -> None:
+    """The check conftest runs at start-up names every required folder absent or empty."""
+    assert missing_material(tmp_path) == [tmp_path / name for name in REQUIRED]
+    for name in REQUIRED:
+        (tmp_path / name).mkdir(parents=True)
+    (tmp_path / "events" / "a.json").write_text("{}")
+    assert missing_material(tmp_path) == [tmp_path / n for n in REQUIRED if n != "events"]
+
+
+def test_this_checkout_has_its_shared_material() -> None:
+    """Where ../shared is laid out (CI always), every required folder is there and non-empty."""
+    if not SHARED.is_dir():
+        shared_path()  # fails under CI, skips locally
+    assert missing_material() == []
