@@ -19,6 +19,13 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │   │   ├── InvalidTypeError        invalid_typ      401
     │   │   └── InvalidStatusError      invalid_status   401    (status claim: draft-ietf-oauth-status-list)
     │   ├── TokenRevokedError           revoked          401
+    │   ├── InvalidDPoPProofError       invalid_dpop_proof 401  invalid_dpop_proof (RFC 9449 §7.1)
+    │   │   ├── DPoPTargetMismatchError dpop_wrong_url   401    (or dpop_wrong_method, §4.3)
+    │   │   ├── StaleDPoPProofError     dpop_stale       401    (or dpop_future: iat window, §11.1)
+    │   │   ├── DPoPProofReplayError    dpop_replayed    401    (jti seen before, §11.1)
+    │   │   └── DPoPTokenHashError      dpop_ath_mismatch 401   (or dpop_ath_missing, §4.2 ath)
+    │   ├── UseDPoPNonceError           use_dpop_nonce   401    use_dpop_nonce (§9; carries .nonce)
+    │   ├── DPoPBindingError            dpop_key_mismatch 401   (or dpop_bearer_downgrade, …)
     │   └── InsufficientScopeError      insufficient_scope 403  insufficient_scope (RFC 6750 §3.1)
     ├── KeySourceError                  key_source       503    temporarily_unavailable
     │   ├── JWKSFetchError              jwks_fetch       503
@@ -56,11 +63,16 @@ __all__ = [
     "ClaimError",
     "ConfigurationError",
     "ConflictError",
+    "DPoPBindingError",
+    "DPoPProofReplayError",
+    "DPoPTargetMismatchError",
+    "DPoPTokenHashError",
     "ExpiredTokenError",
     "GatehouseError",
     "InsufficientScopeError",
     "InvalidAudienceError",
     "InvalidClientError",
+    "InvalidDPoPProofError",
     "InvalidGrantError",
     "InvalidIssuerError",
     "InvalidJWKSError",
@@ -79,6 +91,7 @@ __all__ = [
     "NotYetValidError",
     "OAuthError",
     "RefreshTokenReuseError",
+    "StaleDPoPProofError",
     "StatusListError",
     "StatusListFetchError",
     "StorageError",
@@ -90,6 +103,7 @@ __all__ = [
     "UnauthorizedClientError",
     "UnknownKeyError",
     "UnsupportedGrantTypeError",
+    "UseDPoPNonceError",
 ]
 
 
@@ -207,6 +221,58 @@ class TokenRevokedError(TokenError):
     """The token (or its session) has been revoked."""
 
     code = "revoked"
+
+
+# --- DPoP: the request's proof of possession (RFC 9449) ---------------------------
+
+
+class InvalidDPoPProofError(TokenError):
+    """The DPoP proof is not acceptable (RFC 9449 §4.3, answered per §7.1)."""
+
+    code = "invalid_dpop_proof"
+    error = "invalid_dpop_proof"
+
+
+class DPoPTargetMismatchError(InvalidDPoPProofError):
+    """The proof was made for another HTTP method or URL (RFC 9449 §4.3 steps 8-9)."""
+
+    code = "dpop_wrong_url"
+
+
+class StaleDPoPProofError(InvalidDPoPProofError):
+    """The proof's iat is outside the accepted window (RFC 9449 §4.3 step 11, §11.1)."""
+
+    code = "dpop_stale"
+
+
+class DPoPProofReplayError(InvalidDPoPProofError):
+    """This proof (its jti, for this key and target) was already used (RFC 9449 §11.1)."""
+
+    code = "dpop_replayed"
+
+
+class DPoPTokenHashError(InvalidDPoPProofError):
+    """The proof's ath is missing or is not the hash of this access token (RFC 9449 §4.3)."""
+
+    code = "dpop_ath_mismatch"
+
+
+class UseDPoPNonceError(TokenError):
+    """The server requires a fresh nonce in the proof; ``nonce`` is the one to use (§8, §9)."""
+
+    code = "use_dpop_nonce"
+    error = "use_dpop_nonce"
+
+    def __init__(self, message: str = "", *, nonce: str, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.nonce = nonce
+
+
+class DPoPBindingError(TokenError):
+    """Token and proof do not belong together: another key, a bound token sent as Bearer
+    (RFC 9449 §7.2 downgrade), or an unbound token under the DPoP scheme (§7.1)."""
+
+    code = "dpop_key_mismatch"
 
 
 class InsufficientScopeError(TokenError):
