@@ -1,16 +1,27 @@
-"""The arrows of the architecture: jose <- keys <- verify <- adapters never import the issuer,
-storage, a web framework or a database driver (docs/architecture.md)."""
+"""The arrows of the architecture (STYLE.md, docs/architecture.md).
+
+Between gatehouse's own packages the arrows are import-linter contracts in pyproject.toml
+(``[tool.importlinter]``: the field's tool, which follows chains of imports through every
+module and finds cycles, where a hand-written AST walk only sees one file); each contract is
+one test case here, so the README's test command holds them. What import-linter does not
+express stays below: the verifier side's *module-level* imports of frameworks and drivers
+(lazy imports inside functions are allowed there) and a fresh interpreter's ``sys.modules``.
+"""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "gatehouse"
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src" / "gatehouse"
+PYPROJECT = REPO / "pyproject.toml"
 STDLIB = sys.stdlib_module_names
 
 FORBIDDEN_AT_RUNTIME = (
@@ -18,6 +29,7 @@ FORBIDDEN_AT_RUNTIME = (
     "gatehouse.storage",
     "gatehouse.service",
     "gatehouse.gateway",
+    "gatehouse.deploy",
     "gatehouse.cli",
     "starlette",
     "fastapi",
@@ -116,3 +128,64 @@ def test_importing_the_verifier_side_loads_nothing_heavy(module: str) -> None:
     if module == "gatehouse":
         heavy = [m for m in out if m in ("urllib.request", "http.client", "ssl", "asyncio")]
         assert heavy == [], f"import gatehouse loaded {heavy}"
+
+
+# --- import-linter contracts -------------------------------------------------------
+
+CONTRACTS: list[dict[str, Any]] = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"][
+    "importlinter"
+]["contracts"]
+# Broken today by code outside the tests' area: strict, so the case turns red once fixed.
+KNOWN_BROKEN = {
+    "issuer-storage-ports": "gatehouse.issuer.sessions imports REUSE_REASON from "
+    "gatehouse.storage.rotation (an adapters' module, not a port or record)",
+}
+
+
+def test_contract_ids_are_unique() -> None:
+    """Each contract has its own id, so each one below is its own test case."""
+    ids = [c["id"] for c in CONTRACTS]
+    assert len(ids) == len(set(ids)), ids
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [
+        pytest.param(
+            c,
+            id=c["id"],
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BROKEN[c["id"]])]
+            if c["id"] in KNOWN_BROKEN
+            else [],
+        )
+        for c in CONTRACTS
+    ],
+)
+def test_import_contract_is_kept(
+    contract: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each architecture contract in pyproject.toml holds over the whole source tree."""
+    from importlinter.cli import lint_imports  # import-linter's Python entry point
+
+    status = lint_imports(
+        config_filename=str(PYPROJECT), limit_to_contracts=(contract["id"],), no_cache=True
+    )
+    report = capsys.readouterr().out
+    assert status == 0, report[report.find("Broken contracts") :]
+    assert "Contracts: 1 kept, 0 broken." in report, report  # it ran, and only this one
+
+
+def test_every_subpackage_is_under_some_contract() -> None:
+    """A new package cannot slip past the arrows unnoticed: each gatehouse subpackage (and
+    the verify and claims modules) is named by some contract; errors and clock are leaves."""
+    named: set[str] = set()
+    for contract in CONTRACTS:
+        for key in ("source_modules", "forbidden_modules", "protected_modules"):
+            named.update(contract.get(key, ()))
+    parts = {p.stem for p in SRC.glob("*.py")} | {
+        p.name for p in SRC.iterdir() if (p / "__init__.py").is_file()
+    }
+    leaves = {"__init__", "errors", "clock"}
+    unnamed = sorted(f"gatehouse.{name}" for name in parts - leaves)
+    unnamed = [name for name in unnamed if name not in named]
+    assert unnamed == [], f"name these in a [tool.importlinter] contract: {unnamed}"
