@@ -18,14 +18,14 @@ __all__ = [
     "ALGORITHMS",
     "HMAC_ALGORITHMS",
     "AlgSpec",
+    "SignatureCheck",
     "Signer",
-    "Verifier",
     "make_signer",
     "make_verifier",
 ]
 
-Verifier = Callable[[bytes, bytes], bool]
-"""``verify(signature, signing_input) -> bool``: True only for a valid signature."""
+SignatureCheck = Callable[[bytes, bytes], bool]
+"""``check(signature, signing_input) -> bool``: True only for a valid signature."""
 Signer = Callable[[bytes], bytes]
 
 
@@ -109,7 +109,7 @@ def _ecdsa(hash_alg: Any) -> Any:
     return ec.ECDSA(hash_alg)
 
 
-def make_verifier(spec: AlgSpec, key: Any) -> Verifier:
+def make_verifier(spec: AlgSpec, key: Any) -> SignatureCheck:
     """A fast ``verify(signature, signing_input)`` for this algorithm and key."""
     from cryptography.exceptions import InvalidSignature
 
