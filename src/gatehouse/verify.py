@@ -26,7 +26,7 @@ from gatehouse.errors import (
     UnknownKeyError,
 )
 from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
-from gatehouse.jose.claims import ClaimsPolicy, validate_claims
+from gatehouse.jose.claims_policy import ClaimsPolicy, validate_claims
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact
 from gatehouse.jose.jwt import decode_payload

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
 from gatehouse.jose.b64 import b64url_decode, b64url_encode
-from gatehouse.jose.claims import ClaimsPolicy, validate_claims
+from gatehouse.jose.claims_policy import ClaimsPolicy, validate_claims
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.jws import (
     DEFAULT_MAX_TOKEN_SIZE,

@@ -3,6 +3,9 @@
 A ``ClaimsPolicy`` is built once and applied to every token with an explicit ``now``:
 the function reads no clock. Configured means required: naming an issuer or an
 audience makes that claim mandatory (there is no "checked only if present").
+
+This module decides whether a claim set is acceptable; what a caller gets back once it
+is, the read-only verified claim set, is ``gatehouse.claims.Claims``.
 """
 
 from __future__ import annotations
