@@ -10,19 +10,16 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import socket
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import uvicorn
 from click.testing import CliRunner
 
+from asgi_server import run_asgi_in_thread
 from gatehouse.cli.main import cli
 from gatehouse.cli.state import CliOverrides
 from gatehouse.issuer import FAST_TEST_PROFILE
@@ -49,27 +46,9 @@ def gatehouse(*args: str, input: str | None = None) -> str:
     return result.stdout
 
 
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any) -> AbstractContextManager[str]:
     """``app`` under uvicorn on a port the OS picked; the base URL while it runs."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    try:
-        for _ in range(2000):  # bounded wait on the started flag (at most 10 s)
-            if server.started or not thread.is_alive():
-                break
-            started.wait(0.005)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    return run_asgi_in_thread(app, lifespan="on")
 
 
 def load_event(name: str) -> dict[str, Any]:
