@@ -9,6 +9,7 @@ from gatehouse.cli.dev_cmd import dev
 from gatehouse.cli.init_cmd import init
 from gatehouse.cli.keys import keys
 from gatehouse.cli.migrate import migrate
+from gatehouse.cli.serve_cmd import serve
 from gatehouse.cli.sessions import sessions
 from gatehouse.cli.tokens import token
 from gatehouse.cli.users import users
@@ -16,7 +17,7 @@ from gatehouse.cli.users import users
 __all__ = ["cli", "main"]
 
 cli = root
-for command in (init, dev, users, clients, sessions, keys, token, migrate, deploy):
+for command in (init, dev, serve, users, clients, sessions, keys, token, migrate, deploy):
     cli.add_command(command)
 
 
