@@ -4,7 +4,8 @@ One ``psycopg_pool.ConnectionPool`` per store, shared by every thread. Each stor
 in a schema of its own (every table name in a query is qualified with it), so several
 deployments, or every test, can share one database without seeing each other's rows.
 Connections run in autocommit mode and each multi-statement change is one explicit
-transaction (``conn.transaction()``), so a failure anywhere rolls back all of it.
+transaction (``conn.transaction()``), so a failure anywhere rolls back all of it. This
+is PostgreSQL's side of the seam (``storage.sql_seam``) the shared SQL runs through.
 
 Time limits are part of the contract, not an afterthought: ``connect_timeout`` bounds
 how long a down server can hold a request, ``statement_timeout`` and ``lock_timeout``
@@ -20,7 +21,6 @@ import re
 import select
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
@@ -31,6 +31,8 @@ from gatehouse.errors import (
     StorageUnavailableError,
 )
 from gatehouse.storage.migrate import SCHEMA_VERSION_DDL, load_migrations, split_statements
+from gatehouse.storage.sql_dialect import postgres_dialect
+from gatehouse.storage.sql_seam import Outcome, Row, SQLSeam, Transaction
 
 try:
     import psycopg
@@ -42,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
         "PostgreSQL storage needs the postgres extra: pip install 'gatehouse[postgres]'"
     ) from exc
 
-__all__ = ["Connection", "Outcome", "PostgresBase", "translate_postgres_error"]
+__all__ = ["Connection", "PostgresBase", "translate_postgres_error"]
 
 T = TypeVar("T")
 Connection = psycopg.Connection[Any]
@@ -51,14 +53,6 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 _RETRIES = 3
 _IDLE = psycopg.pq.TransactionStatus.IDLE
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one statement did: rows affected and rows returned."""
-
-    rowcount: int
-    rows: list[tuple[Any, ...]]
 
 
 def translate_postgres_error(exc: psycopg.Error) -> StorageError:
@@ -97,7 +91,24 @@ def _milliseconds(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-class PostgresBase:
+class _Transaction:
+    """``Transaction`` over a connection inside ``conn.transaction()``."""
+
+    __slots__ = ("_conn", "_sql")
+
+    def __init__(self, conn: Connection, sql: Callable[[str], bytes]) -> None:
+        self._conn = conn
+        self._sql = sql
+
+    def one(self, template: str, params: Sequence[object] = ()) -> Row | None:
+        found: Row | None = self._conn.execute(self._sql(template), params).fetchone()
+        return found
+
+    def run(self, template: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(self._sql(template), params).rowcount
+
+
+class PostgresBase(SQLSeam):
     """A pool of connections to one schema, migrated on open."""
 
     def __init__(
@@ -118,13 +129,16 @@ class PostgresBase:
             )
         if pool_size < 1:
             raise ConfigurationError("pool_size must be at least 1")
+        if not connect_timeout > 0:
+            raise ConfigurationError("connect_timeout must be more than 0 seconds")
         self.schema = schema
         self.statement_timeout = statement_timeout
         self.lock_timeout = lock_timeout
         self.prepared_statements = prepared_statements
-        # Every table name is qualified ("$S." in the queries), so nothing depends on
-        # search_path, which a transaction-mode PgBouncer or RDS Proxy would not keep.
-        self._qualifier = f'"{schema}".'
+        # Every table name is qualified ("$name" in the templates), so nothing depends
+        # on search_path, which a transaction-mode PgBouncer or RDS Proxy would not keep.
+        self._dialect = postgres_dialect(schema)
+        self._rendered: dict[str, bytes] = {}
         options = (
             f"-c statement_timeout={_milliseconds(statement_timeout)}"
             f" -c lock_timeout={_milliseconds(lock_timeout)}"
@@ -177,7 +191,7 @@ class PostgresBase:
             # The common case, every cold start of a function: already up to date. One
             # read answers it; locks and DDL only when something is pending.
             try:
-                found = conn.execute(self._sql("SELECT MAX(version) FROM $S.schema_version"))
+                found = conn.execute(self._sql("SELECT MAX(version) FROM $schema_version"))
                 row = found.fetchone()
                 current = int(row[0] or 0) if row else 0
             except (pg_errors.UndefinedTable, pg_errors.InvalidSchemaName):
@@ -216,23 +230,45 @@ class PostgresBase:
             )
         return version
 
-    # --- transactions ---------------------------------------------------------------
+    # --- the seam: statements and transactions ---------------------------------------
 
-    def _write(self, work: Callable[[Connection], T], *, pipeline: bool = False) -> T:
-        """Run ``work`` in one transaction; all of it or none of it.
+    def _sql(self, template: str) -> bytes:
+        """The template in this store's spelling (schema-qualified, ``%s``), rendered
+        once per store."""
+        try:
+            return self._rendered[template]
+        except KeyError:
+            return self._rendered.setdefault(template, self._dialect.render(template).encode())
 
-        ``work`` may run more than once (after a deadlock or serialization failure,
-        when the database guarantees nothing was written), so it must only talk to
-        the database. With ``pipeline`` the statements are sent in pipeline mode:
-        ``BEGIN`` travels with the first query and the writes with ``COMMIT``, so a
-        read-then-write transaction costs two round trips and a write-only one a
-        single round trip; ``work`` must then not read ``rowcount`` before a fetch.
-        """
+    def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
+        return self._execute(template, params, fetch=True).rows
+
+    def _execute(
+        self, template: str, params: Sequence[object] = (), *, fetch: bool = False
+    ) -> Outcome:
+        """One statement in autocommit mode: atomic by itself, one round trip."""
+        query = self._sql(template)
+
+        def statement(conn: Connection) -> Outcome:
+            cur = conn.execute(query, params)
+            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
+
+        return self._attempt(statement)
+
+    def _transaction(self, work: Callable[[Transaction], T]) -> T:
+        def transaction(conn: Connection) -> T:
+            with conn.transaction():
+                return work(_Transaction(conn, self._sql))
+
+        return self._attempt(transaction)
+
+    def _pipelined(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction sent in pipeline mode: ``BEGIN`` travels with
+        the first query and the writes with ``COMMIT``, so a read-then-write
+        transaction costs two round trips. ``work`` must not read ``rowcount`` before
+        a fetch, and (retried like any transaction) must only talk to the database."""
 
         def transaction(conn: Connection) -> T:
-            if not pipeline:
-                with conn.transaction():
-                    return work(conn)
             # psycopg's transaction() syncs at BEGIN and again at COMMIT; spelling
             # them out lets BEGIN ride with the first query and COMMIT with the writes.
             try:
@@ -248,28 +284,6 @@ class PostgresBase:
                 raise
 
         return self._attempt(transaction)
-
-    def _execute(
-        self, query: str, params: Sequence[object] = (), *, fetch: bool = False
-    ) -> Outcome:
-        """One statement in autocommit mode: atomic by itself, one round trip."""
-
-        def statement(conn: Connection) -> Outcome:
-            cur = conn.execute(self._sql(query), params)
-            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
-
-        return self._attempt(statement)
-
-    def _sql(self, query: str) -> bytes:
-        """The query with its tables qualified by this store's schema."""
-        return query.replace("$S.", self._qualifier).encode()
-
-    def _run(self, c: Connection, query: str, params: Sequence[object] = ()) -> Any:
-        """One statement inside a transaction that ``_write`` opened."""
-        return c.execute(self._sql(query), params)
-
-    def _read(self, query: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._execute(query, params, fetch=True).rows
 
     def _attempt(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES + 1):

@@ -7,22 +7,32 @@ gets its own connection; writes take the database lock up front with
 ``BEGIN IMMEDIATE`` so a read-then-write (the refresh rotation) cannot be interleaved
 with another writer, and ``busy_timeout`` makes contenders wait instead of failing.
 Driver exceptions are translated here, at the boundary, and nowhere else.
+
+A new database file is created readable by its owner only (0600): it holds password
+hashes and sealed private keys. SQLite gives its ``-wal`` and ``-shm`` files the
+database file's permissions, so they follow.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConflictError, StorageError, StorageUnavailableError
 from gatehouse.storage.migrate import apply_sqlite_migrations
+from gatehouse.storage.sql_dialect import SQLITE
+from gatehouse.storage.sql_seam import Outcome, Row, SQLSeam, Transaction
 
 __all__ = ["SQLiteBase", "translate_sqlite_error"]
+
+T = TypeVar("T")
 
 _BUSY = ("locked", "busy", "unable to open", "disk i/o", "readonly")
 
@@ -50,7 +60,49 @@ def translate_sqlite_error(exc: sqlite3.Error) -> StorageError:
     return StorageError(f"SQLite failed ({type(exc).__name__})")
 
 
-class SQLiteBase:
+def _create_private(path: str) -> None:
+    """Create the database file 0600 if it does not exist yet (an existing file keeps
+    the permissions its owner gave it). ``O_EXCL``: no window in which another
+    process's file is taken over or a wider file is left behind."""
+    if path in ("", ":memory:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StorageUnavailableError("the SQLite database file cannot be created") from exc
+    os.close(fd)
+
+
+_RENDERED: dict[str, str] = {}
+
+
+def _sql(template: str) -> str:
+    """The template in SQLite's spelling, rendered once per process."""
+    try:
+        return _RENDERED[template]
+    except KeyError:
+        return _RENDERED.setdefault(template, SQLITE.render(template))
+
+
+class _Transaction:
+    """``Transaction`` over a connection inside ``BEGIN IMMEDIATE``."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def one(self, template: str, params: Sequence[object] = ()) -> Row | None:
+        found: Row | None = self._conn.execute(_sql(template), params).fetchone()
+        return found
+
+    def run(self, template: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(_sql(template), params).rowcount
+
+
+class SQLiteBase(SQLSeam):
     """One SQLite file: per-thread connections, migrations on open, one-shot transactions."""
 
     def __init__(
@@ -66,6 +118,7 @@ class SQLiteBase:
         self._all: weakref.WeakSet[_Owned] = weakref.WeakSet()
         self._guard = threading.Lock()
         self._closed = False
+        _create_private(self._path)
         try:
             self.schema_version = apply_sqlite_migrations(self._conn(), now=clock.time())
         except sqlite3.Error as exc:
@@ -120,11 +173,22 @@ class SQLiteBase:
                 raise translate_sqlite_error(exc) from exc
             raise
 
-    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+    def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         try:
-            return self._conn().execute(sql, params).fetchall()
+            return self._conn().execute(_sql(template), params).fetchall()
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
+
+    def _execute(
+        self, template: str, params: Sequence[object] = (), *, fetch: bool = False
+    ) -> Outcome:
+        with self._write() as c:
+            cur = c.execute(_sql(template), params)
+            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
+
+    def _transaction(self, work: Callable[[Transaction], T]) -> T:
+        with self._write() as c:
+            return work(_Transaction(c))
 
     @property
     def closed(self) -> bool:
