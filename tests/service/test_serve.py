@@ -166,7 +166,7 @@ def test_every_accepted_connection_has_nodelay(workers: int, loop: str, http: st
     if http == "httptools":
         pytest.importorskip("httptools")
     with _server(workers=workers, loop=loop, http=http) as (url, _process, _lines):
-        seen = []
+        seen: list[dict[str, Any]] = []
         for _ in range(4):
             conn = _connect(url)
             try:
