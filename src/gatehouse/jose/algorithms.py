@@ -2,7 +2,8 @@
 
 Each algorithm is bound to exactly one key type (and curve), so a key can never be
 used with an algorithm of another family: the RS256-key-as-HS256-secret confusion
-(RFC 8725 §2.1) cannot be expressed. ``none`` is not here and cannot be added.
+(RFC 8725 §2.1) cannot be expressed. ``none`` is not here and cannot be added: the
+table is a read-only mapping of immutable specs, and no spec may be named ``none``.
 
 Signature code is built per key and cached by the key, and ``cryptography`` modules
 are imported only when a key of that type is first used: a verifier that only ever
@@ -11,8 +12,11 @@ sees ES256 never imports RSA or Ed25519 code (cold start).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
+
+from gatehouse.jose.ecdsa import ECDSABuilder, ecdsa_algorithm, ecdsa_constructor
 
 __all__ = [
     "ALGORITHMS",
@@ -30,9 +34,17 @@ Signer = Callable[[bytes], bytes]
 
 
 class AlgSpec:
-    """What an algorithm needs from a key, and how long its signature is."""
+    """What an algorithm needs from a key, and how long its signature is; immutable."""
 
     __slots__ = ("crv", "family", "hash", "kty", "min_key_bytes", "name", "sig_len")
+
+    name: str
+    family: str
+    kty: str
+    crv: str | None
+    hash: str | None
+    sig_len: int | None
+    min_key_bytes: int
 
     def __init__(
         self,
@@ -45,35 +57,52 @@ class AlgSpec:
         sig_len: int | None = None,
         min_key_bytes: int = 0,
     ) -> None:
-        self.name = name
-        self.family = family
-        self.kty = kty
-        self.crv = crv
-        self.hash = hash
-        self.sig_len = sig_len
-        self.min_key_bytes = min_key_bytes
+        if name.lower() == "none":
+            # RFC 7518 §3.6 / RFC 8725 §3.1: an unsecured JWS is never a signature algorithm.
+            raise ValueError("'none' is not a signature algorithm")
+        for slot, value in (
+            ("name", name),
+            ("family", family),
+            ("kty", kty),
+            ("crv", crv),
+            ("hash", hash),
+            ("sig_len", sig_len),
+            ("min_key_bytes", min_key_bytes),
+        ):
+            object.__setattr__(self, slot, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("an AlgSpec is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("an AlgSpec is immutable")
+
+    def __repr__(self) -> str:
+        return f"<AlgSpec {self.name}>"
 
 
-ALGORITHMS: dict[str, AlgSpec] = {
-    # RFC 8037 §3.1 (EdDSA) and RFC 9864 §2 (its fully specified name, Ed25519).
-    "EdDSA": AlgSpec("EdDSA", "EdDSA", "OKP", crv="Ed25519", sig_len=64),
-    "Ed25519": AlgSpec("Ed25519", "EdDSA", "OKP", crv="Ed25519", sig_len=64),
-    # RFC 7518 §3.4: R || S, each exactly the coordinate size.
-    "ES256": AlgSpec("ES256", "EC", "EC", crv="P-256", hash="sha256", sig_len=64),
-    "ES384": AlgSpec("ES384", "EC", "EC", crv="P-384", hash="sha384", sig_len=96),
-    "ES512": AlgSpec("ES512", "EC", "EC", crv="P-521", hash="sha512", sig_len=132),
-    # RFC 7518 §3.3 and §3.5.
-    "RS256": AlgSpec("RS256", "RSA", "RSA", hash="sha256"),
-    "RS384": AlgSpec("RS384", "RSA", "RSA", hash="sha384"),
-    "RS512": AlgSpec("RS512", "RSA", "RSA", hash="sha512"),
-    "PS256": AlgSpec("PS256", "PSS", "RSA", hash="sha256"),
-    "PS384": AlgSpec("PS384", "PSS", "RSA", hash="sha384"),
-    "PS512": AlgSpec("PS512", "PSS", "RSA", hash="sha512"),
-    # RFC 7518 §3.2: a key of at least the hash size.
-    "HS256": AlgSpec("HS256", "HMAC", "oct", hash="sha256", sig_len=32, min_key_bytes=32),
-    "HS384": AlgSpec("HS384", "HMAC", "oct", hash="sha384", sig_len=48, min_key_bytes=48),
-    "HS512": AlgSpec("HS512", "HMAC", "oct", hash="sha512", sig_len=64, min_key_bytes=64),
-}
+ALGORITHMS: Mapping[str, AlgSpec] = MappingProxyType(
+    {
+        # RFC 8037 §3.1 (EdDSA) and RFC 9864 §2 (its fully specified name, Ed25519).
+        "EdDSA": AlgSpec("EdDSA", "EdDSA", "OKP", crv="Ed25519", sig_len=64),
+        "Ed25519": AlgSpec("Ed25519", "EdDSA", "OKP", crv="Ed25519", sig_len=64),
+        # RFC 7518 §3.4: R || S, each exactly the coordinate size.
+        "ES256": AlgSpec("ES256", "EC", "EC", crv="P-256", hash="sha256", sig_len=64),
+        "ES384": AlgSpec("ES384", "EC", "EC", crv="P-384", hash="sha384", sig_len=96),
+        "ES512": AlgSpec("ES512", "EC", "EC", crv="P-521", hash="sha512", sig_len=132),
+        # RFC 7518 §3.3 and §3.5.
+        "RS256": AlgSpec("RS256", "RSA", "RSA", hash="sha256"),
+        "RS384": AlgSpec("RS384", "RSA", "RSA", hash="sha384"),
+        "RS512": AlgSpec("RS512", "RSA", "RSA", hash="sha512"),
+        "PS256": AlgSpec("PS256", "PSS", "RSA", hash="sha256"),
+        "PS384": AlgSpec("PS384", "PSS", "RSA", hash="sha384"),
+        "PS512": AlgSpec("PS512", "PSS", "RSA", hash="sha512"),
+        # RFC 7518 §3.2: a key of at least the hash size.
+        "HS256": AlgSpec("HS256", "HMAC", "oct", hash="sha256", sig_len=32, min_key_bytes=32),
+        "HS384": AlgSpec("HS384", "HMAC", "oct", hash="sha384", sig_len=48, min_key_bytes=48),
+        "HS512": AlgSpec("HS512", "HMAC", "oct", hash="sha512", sig_len=64, min_key_bytes=64),
+    }
+)
 
 HMAC_ALGORITHMS = frozenset(name for name, s in ALGORITHMS.items() if s.family == "HMAC")
 
@@ -88,29 +117,27 @@ def _hash(name: str) -> Any:
     return hashes.SHA512()
 
 
-def _ecdsa(hash_alg: Any) -> Any:
-    """``ec.ECDSA(hash_alg)`` without its constructor's import of the whole OpenSSL backend.
+def _ecdsa_for(hash_alg: Any, builder: ECDSABuilder | None) -> Any:
+    """The ECDSA parameter object from ``builder`` (default: the proven cheapest one).
 
-    The constructor imports ``cryptography.hazmat.backends.openssl.backend`` (about 15 ms of
-    cold start) only to check support for deterministic signing, which we never ask for.
-    The object is built with the same two attributes; if a future ``cryptography`` stores
-    them differently the self-check fails and we fall back to the constructor.
+    Whatever goes wrong in a builder, raising or building an object for another hash, the
+    public constructor answers instead: a key's check must never depend on a private detail.
     """
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    algorithm = object.__new__(ec.ECDSA)
     try:
-        algorithm._algorithm = hash_alg
-        algorithm._deterministic_signing = False
-        if algorithm.algorithm is hash_alg and algorithm.deterministic_signing is False:
-            return algorithm
-    except AttributeError:
-        pass
-    return ec.ECDSA(hash_alg)
+        algorithm = (builder or ecdsa_algorithm)(hash_alg)
+    except Exception:  # see the docstring: any failure falls back
+        return ecdsa_constructor(hash_alg)
+    if getattr(algorithm, "algorithm", None) is not hash_alg:
+        return ecdsa_constructor(hash_alg)
+    return algorithm
 
 
-def make_verifier(spec: AlgSpec, key: Any) -> SignatureCheck:
-    """A fast ``verify(signature, signing_input)`` for this algorithm and key."""
+def make_verifier(spec: AlgSpec, key: Any, *, ecdsa: ECDSABuilder | None = None) -> SignatureCheck:
+    """A fast ``check(signature, signing_input)`` for this algorithm and key.
+
+    ``ecdsa`` builds the ``ec.ECDSA`` parameter object for ES* keys; by default the cheapest
+    way proven on this installation (``gatehouse.jose.ecdsa``).
+    """
     from cryptography.exceptions import InvalidSignature
 
     if spec.family == "HMAC":
@@ -149,7 +176,7 @@ def make_verifier(spec: AlgSpec, key: Any) -> SignatureCheck:
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
         ec_verify = key.verify
-        algorithm = _ecdsa(_hash(spec.hash or ""))
+        algorithm = _ecdsa_for(_hash(spec.hash or ""), ecdsa)
         sig_len = spec.sig_len or 0
         half = sig_len // 2
         from_bytes = int.from_bytes
