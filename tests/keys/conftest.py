@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
+from gatehouse.keys.fetch import FetchResult, UrllibFetcher
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
 
@@ -120,3 +122,69 @@ def jwks_server(_running_server: _Server) -> Iterator[JWKSServer]:
 def es_keys() -> tuple[JWK, JWK, JWK]:
     """Three ES256 private keys with distinct thumbprint kids."""
     return JWK.generate("ES256"), JWK.generate("ES256"), JWK.generate("ES256")
+
+
+# --- watching single flight through the seams RemoteJWKS already has ----------------
+
+
+class RecordingFetcher:
+    """The real urllib fetcher behind the ``fetcher=`` seam, recording who fetched.
+
+    Single flight is then observed where it matters: how many fetches ran, from which
+    threads, and how many at once (never more than one).
+    """
+
+    def __init__(self) -> None:
+        self._inner = UrllibFetcher()
+        self._lock = threading.Lock()
+        self.threads: list[int] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def fetch(self, url: str, timeout: float, max_size: int) -> FetchResult:
+        with self._lock:
+            self.threads.append(threading.get_ident())
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return self._inner.fetch(url, timeout, max_size)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    @property
+    def calls(self) -> int:
+        with self._lock:
+            return len(self.threads)
+
+
+class WatchedClock(ManualClock):
+    """A manual clock that tells the test which threads have read it.
+
+    Every ``get_key``/``aget_key`` reads the monotonic clock before it looks at the cache.
+    So once a thread has read it while the one fetch is held, that caller is inside
+    RemoteJWKS deciding on the cache as it was before the fetch: releasing the fetch then
+    tests that it waits for the fetch in flight rather than starting its own.
+    """
+
+    __slots__ = ("_readers", "_seen")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen = threading.Condition()
+        self._readers: set[int] = set()
+
+    def monotonic(self) -> float:
+        with self._seen:
+            self._readers.add(threading.get_ident())
+            self._seen.notify_all()
+        return super().monotonic()
+
+    def wait_for_readers(self, count: int, *, besides: list[int]) -> None:
+        """Block (on a condition, not a sleep) until ``count`` threads other than
+        ``besides`` have read the clock."""
+        with self._seen:
+            reached = self._seen.wait_for(
+                lambda: len(self._readers - set(besides)) >= count, timeout=HOLD_LIMIT
+            )
+        assert reached, f"fewer than {count} callers reached RemoteJWKS"

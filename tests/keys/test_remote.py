@@ -20,7 +20,7 @@ from gatehouse.jose.jwk import JWK
 from gatehouse.keys.fetch import FetchResult
 from gatehouse.keys.remote import RemoteJWKS
 
-from .conftest import HOLD_LIMIT, JWKSServer
+from .conftest import HOLD_LIMIT, JWKSServer, RecordingFetcher, WatchedClock
 
 Keys = tuple[JWK, JWK, JWK]
 
@@ -159,25 +159,14 @@ def test_kid_none_uses_the_single_fitting_key(jwks_server: JWKSServer, es_keys: 
 # --- single flight -------------------------------------------------------------------
 
 
-def _wait_for_followers(remote: RemoteJWKS, count: int) -> None:
-    """Block until ``count`` callers wait on the fetch in flight (a condition, not a sleep)."""
-    cond = remote._cond
-    assert cond is not None  # created by the fetch that is in flight
-    with cond:
-        reached = cond.wait_for(
-            lambda: remote._flight is not None and remote._flight.followers >= count,
-            timeout=HOLD_LIMIT,
-        )
-    assert reached, "callers did not join the fetch in flight"
-
-
 def test_concurrent_misses_share_one_fetch(jwks_server: JWKSServer, es_keys: Keys) -> None:
     """N threads missing at once cause exactly one request; all get the key."""
     threads_n = 8
     script = jwks_server.script
     script.serve_keys(es_keys[0])
     script.hold = threading.Event()
-    remote = _remote(jwks_server, ManualClock())
+    clock, fetcher = WatchedClock(), RecordingFetcher()
+    remote = _remote(jwks_server, clock, fetcher=fetcher)
     kid = _kid(es_keys[0])
     results: list[str | None] = []
     errors: list[BaseException] = []
@@ -192,13 +181,13 @@ def test_concurrent_misses_share_one_fetch(jwks_server: JWKSServer, es_keys: Key
     for thread in threads:
         thread.start()
     assert script.arrived.wait(HOLD_LIMIT)
-    _wait_for_followers(remote, threads_n - 1)
+    clock.wait_for_readers(threads_n - 1, besides=fetcher.threads)
     script.hold.set()
     for thread in threads:
         thread.join(HOLD_LIMIT)
     assert errors == []
     assert results == [kid] * threads_n
-    assert script.requests == 1
+    assert (fetcher.calls, fetcher.most_in_flight, script.requests) == (1, 1, 1)
 
 
 def test_async_misses_share_one_fetch_without_blocking_the_loop(
@@ -209,7 +198,8 @@ def test_async_misses_share_one_fetch_without_blocking_the_loop(
     script = jwks_server.script
     script.serve_keys(es_keys[0])
     script.hold = threading.Event()
-    remote = _remote(jwks_server, ManualClock())
+    fetcher = RecordingFetcher()
+    remote = _remote(jwks_server, ManualClock(), fetcher=fetcher)
     kid = _kid(es_keys[0])
 
     async def main() -> list[str | None]:
@@ -224,7 +214,7 @@ def test_async_misses_share_one_fetch_without_blocking_the_loop(
         return [key.kid for key in keys]
 
     assert asyncio.run(main()) == [kid] * coroutines_n
-    assert script.requests == 1
+    assert (fetcher.calls, script.requests) == (1, 1)
 
 
 def test_async_hit_and_unknown_kid(jwks_server: JWKSServer, es_keys: Keys) -> None:
@@ -466,7 +456,8 @@ def test_threads_and_coroutines_share_one_fetch(jwks_server: JWKSServer, es_keys
     script = jwks_server.script
     script.serve_keys(es_keys[0])
     script.hold = threading.Event()
-    remote = _remote(jwks_server, ManualClock())
+    clock, fetcher = WatchedClock(), RecordingFetcher()
+    remote = _remote(jwks_server, clock, fetcher=fetcher)
     kid = _kid(es_keys[0])
     results: list[str | None] = []
     thread = threading.Thread(target=lambda: results.append(remote.get_key(kid, "ES256").kid))
@@ -476,7 +467,10 @@ def test_threads_and_coroutines_share_one_fetch(jwks_server: JWKSServer, es_keys
     async def main() -> str | None:
         task = asyncio.ensure_future(remote.aget_key(kid, "ES256"))
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, _wait_for_followers, remote, 1)
+        # the loop's own read: this coroutine is inside aget_key while the fetch is held
+        await loop.run_in_executor(
+            None, lambda: clock.wait_for_readers(1, besides=[*fetcher.threads, thread.ident])
+        )
         assert script.hold is not None
         script.hold.set()
         return (await task).kid
@@ -484,4 +478,4 @@ def test_threads_and_coroutines_share_one_fetch(jwks_server: JWKSServer, es_keys
     assert asyncio.run(main()) == kid
     thread.join(HOLD_LIMIT)
     assert results == [kid]
-    assert script.requests == 1
+    assert (fetcher.calls, fetcher.threads, script.requests) == (1, [thread.ident], 1)

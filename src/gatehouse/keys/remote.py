@@ -68,11 +68,10 @@ class _State:
 class _Flight:
     """A fetch in progress that late callers wait on instead of starting their own."""
 
-    __slots__ = ("done", "followers")
+    __slots__ = ("done",)
 
     def __init__(self) -> None:
         self.done = False
-        self.followers = 0
 
 
 class RemoteJWKS:
@@ -252,8 +251,6 @@ class RemoteJWKS:
                 return  # another caller's fetch finished while we queued for the lock
             running = self._flight
             if running is not None:
-                running.followers += 1
-                cond.notify_all()
                 cond.wait_for(lambda: running.done)
                 return
             flight = self._flight = _Flight()
