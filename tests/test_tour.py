@@ -1,7 +1,7 @@
 """The five-minute tour works exactly as written.
 
-The transcript is read from the README (between ``<!-- TOUR -->`` and ``<!-- /TOUR -->``)
-when it is there, else from docs/tour.md, so this tests what users read. Its ```console
+The transcript is read from the README (between ``<!-- TOUR -->`` and ``<!-- /TOUR -->``),
+its one copy, so this tests what users read. Its ```console
 blocks are run for real in an empty folder holding a copy of examples/: the blocks before
 ``gatehouse dev`` first, then ``gatehouse dev`` as a subprocess on a free port (the one
 block a user runs "in another terminal"), then the rest in one ``bash -euo pipefail``
@@ -34,11 +34,11 @@ SCRIPT_TIMEOUT = 90.0
 
 
 def tour_source() -> tuple[str, str]:
-    """The tour text and where it came from."""
+    """The tour text and where it came from (the README: there is no other copy)."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    if START in readme and END in readme:
-        return readme[readme.index(START) : readme.index(END)], "README.md"
-    return (REPO / "docs" / "tour.md").read_text(encoding="utf-8"), "docs/tour.md"
+    assert START in readme, f"README.md lost its {START} marker"
+    assert END in readme, f"README.md lost its {END} marker"
+    return readme[readme.index(START) : readme.index(END)], "README.md"
 
 
 @dataclass(frozen=True)
