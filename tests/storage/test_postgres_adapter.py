@@ -147,6 +147,32 @@ def test_server_not_listening_is_unavailable_quickly() -> None:
     assert caught.value.status == 503
 
 
+def test_silent_server_costs_the_connect_timeout_not_more() -> None:
+    """A port that accepts but never answers is unavailable after connect_timeout (the
+    driver's floor is 2 s), not after the 5 s default."""
+    import socket
+
+    from gatehouse.storage.postgres import PostgresStore
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/test"
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailableError):
+            PostgresStore(url, connect_timeout=1.0)
+        assert time.monotonic() - started < 4.5
+
+
+@pytest.mark.parametrize("seconds", [0.0, -1.0, float("nan")])
+def test_connect_timeout_must_be_positive(seconds: float) -> None:
+    """No timeout at all (0, negative, NaN) is refused before anything connects."""
+    from gatehouse.storage.postgres import PostgresStore
+
+    with pytest.raises(ConfigurationError, match="connect_timeout"):
+        PostgresStore(POSTGRES_DSN, connect_timeout=seconds)
+
+
 def test_unknown_database_is_unavailable() -> None:
     """A database that does not exist is a StorageUnavailableError, not a crash."""
     from gatehouse.storage.postgres import PostgresStore

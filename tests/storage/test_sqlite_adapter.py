@@ -114,3 +114,37 @@ def test_connections_of_finished_threads_are_released(tmp_path: Path) -> None:
     finally:
         store.close()
     assert store.open_connections == 0
+
+
+def test_new_database_file_and_its_wal_are_owner_only(tmp_path: Path) -> None:
+    """A new store file (and its -wal/-shm) is 0600 even under a permissive umask."""
+    import os
+    import stat
+
+    path = tmp_path / "g.db"
+    old = os.umask(0o022)
+    try:
+        store = SQLiteStore(path)
+        store.create_account(account("private"))  # a write: the -wal file exists now
+    finally:
+        os.umask(old)
+    try:
+        made = [p for p in tmp_path.iterdir() if p.name.startswith("g.db")]
+        assert {p.name for p in made} >= {"g.db", "g.db-wal", "g.db-shm"}
+        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in made} == {
+            p.name: 0o600 for p in made
+        }
+    finally:
+        store.close()
+
+
+def test_existing_database_file_keeps_its_permissions(tmp_path: Path) -> None:
+    """An existing file is opened as it is: the store never widens or narrows it."""
+    import os
+    import stat
+
+    path = tmp_path / "g.db"
+    SQLiteStore(path).close()
+    os.chmod(path, 0o640)
+    SQLiteStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
