@@ -6,9 +6,14 @@ TCP_NODELAY, trusted proxies, graceful shutdown) is ``gatehouse.service.serve``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from gatehouse.cli.app import state_of
+
+if TYPE_CHECKING:
+    from gatehouse.service.serve import HttpName, LoopName
 
 __all__ = ["serve"]
 
@@ -44,6 +49,21 @@ __all__ = ["serve"]
     show_default=True,
     help="Seconds in-flight requests get to finish after SIGTERM.",
 )
+@click.option(
+    "--loop",
+    type=click.Choice(["auto", "asyncio", "uvloop"]),
+    default="auto",
+    show_default=True,
+    help="Event loop (auto: uvloop when installed).",
+)
+@click.option(
+    "--http",
+    "http_impl",
+    type=click.Choice(["auto", "h11", "httptools"]),
+    default="auto",
+    show_default=True,
+    help="HTTP parser (auto: httptools when installed).",
+)
 @click.option("--access-log", is_flag=True, help="Log every request (off by default).")
 @click.pass_context
 def serve(
@@ -53,6 +73,8 @@ def serve(
     workers: int | None,
     trusted_proxies: tuple[str, ...],
     graceful_timeout: int,
+    loop: LoopName,
+    http_impl: HttpName,
     access_log: bool,
 ) -> None:
     """Serve the token service over HTTP until SIGTERM or Ctrl-C (for production).
@@ -72,6 +94,8 @@ def serve(
         workers=workers,
         trusted_proxies=trusted_proxies,
         graceful_timeout=graceful_timeout,
+        loop=loop,
+        http=http_impl,
         access_log=access_log,
     )
 
