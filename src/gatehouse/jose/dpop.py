@@ -149,7 +149,7 @@ def _fail(message: str, code: str) -> InvalidDPoPProofError:
 
 
 def _import_key(jwk: Any) -> tuple[JWK, str]:
-    if not isinstance(jwk, dict):
+    if not isinstance(jwk, Mapping):
         raise _fail("the proof header has no jwk object", "dpop_invalid_jwk")
     if _PRIVATE_MEMBERS.intersection(jwk):
         # §4.3 step 7 (and "oct" keys are secrets by definition).

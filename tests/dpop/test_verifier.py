@@ -1,0 +1,233 @@
+"""The request-bound check (RFC 9449 §7): token + proof + method + URL → claims, or a code."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from gatehouse import ManualClock, Verifier
+from gatehouse.dpop import DPoPVerifier, StatelessNonces
+from gatehouse.errors import (
+    DPoPBindingError,
+    DPoPProofReplayError,
+    InsufficientScopeError,
+    InvalidDPoPProofError,
+    InvalidRequestError,
+    TokenError,
+    UseDPoPNonceError,
+)
+from gatehouse.jose import JWK
+from gatehouse.jose.dpop import make_proof
+
+from .conftest import NOW, URL
+
+MakeToken = Callable[..., str]
+
+
+def _call(dv: DPoPVerifier, token: str, proof: str | None, **kw: object) -> object:
+    args: dict[str, object] = {
+        "authorization": f"DPoP {token}",
+        "dpop": proof,
+        "method": "GET",
+        "url": URL,
+    }
+    args.update(kw)
+    return dv.verify_request(**args)  # type: ignore[arg-type]
+
+
+def test_bound_token_with_fresh_proof_passes(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """A cnf.jkt token under DPoP with a proof by that key for this request passes."""
+    token = make_token(client_key.thumbprint())
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    claims = dpop_verifier.verify_request(
+        authorization=f"dpop {token}",
+        dpop=proof,
+        method="GET",
+        url=URL + "?page=2",
+        scopes=["orders:read"],
+    )
+    assert claims.subject == "user-1"
+    assert claims["cnf"] == {"jkt": client_key.thumbprint()}
+
+
+def test_replayed_proof_is_refused(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """The same proof a second time is dpop_replayed (§11.1)."""
+    token = make_token(client_key.thumbprint())
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    _call(dpop_verifier, token, proof)
+    with pytest.raises(DPoPProofReplayError) as info:
+        _call(dpop_verifier, token, proof)
+    assert info.value.code == "dpop_replayed"
+    assert info.value.error == "invalid_dpop_proof"
+
+
+def test_failed_proof_is_not_recorded(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """A proof refused for another reason does not use up its jti."""
+    token = make_token(client_key.thumbprint())
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(InvalidDPoPProofError):
+        _call(dpop_verifier, token, proof, method="POST")
+    with pytest.raises(InvalidDPoPProofError):
+        _call(dpop_verifier, token, proof, url=URL + "/x")
+    _call(dpop_verifier, token, proof)
+
+
+def test_bound_token_as_bearer_is_a_downgrade(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """A DPoP-bound token under the Bearer scheme is refused (§7.2)."""
+    token = make_token(client_key.thumbprint())
+    with pytest.raises(DPoPBindingError) as info:
+        dpop_verifier.verify_request(
+            authorization=f"Bearer {token}", dpop=None, method="GET", url=URL
+        )
+    assert info.value.code == "dpop_bearer_downgrade"
+    assert info.value.error == "invalid_token"
+
+
+def test_unbound_token_as_bearer_passes_unless_dpop_required(
+    verifier: Verifier, clock: ManualClock, make_token: MakeToken
+) -> None:
+    """Plain bearer tokens pass by default, and are refused by a DPoP-only resource."""
+    token = make_token()
+    both = DPoPVerifier(verifier, clock=clock)
+    assert both.verify_request(authorization=f"Bearer {token}", dpop=None, method="GET", url=URL)
+    only = DPoPVerifier(verifier, clock=clock, allow_bearer=False)
+    with pytest.raises(DPoPBindingError) as info:
+        only.verify_request(authorization=f"Bearer {token}", dpop=None, method="GET", url=URL)
+    assert info.value.code == "dpop_required"
+
+
+def test_unbound_token_under_dpop_scheme_is_refused(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """The DPoP scheme with a token lacking cnf.jkt is refused (§7.1)."""
+    token = make_token()
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(DPoPBindingError) as info:
+        _call(dpop_verifier, token, proof)
+    assert info.value.code == "dpop_unbound_token"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"method": "POST"}, "dpop_wrong_method"),
+        ({"url": "https://api.example.com/other"}, "dpop_wrong_url"),
+        ({"token": "other"}, "dpop_ath_mismatch"),
+        ({"token": None}, "dpop_ath_missing"),
+        ({"now": NOW - 120}, "dpop_stale"),
+        ({"key": "other"}, "dpop_key_mismatch"),
+    ],
+)
+def test_each_mismatch_has_its_own_code(
+    dpop_verifier: DPoPVerifier,
+    make_token: MakeToken,
+    client_key: JWK,
+    other_key: JWK,
+    change: dict[str, object],
+    code: str,
+) -> None:
+    """Another method, URL, token, time or key: each refused with its own code."""
+    token = make_token(client_key.thumbprint())
+    proof_token = change.get("token", token)
+    if proof_token == "other":
+        proof_token = make_token(client_key.thumbprint(), jti="x")
+    proof = make_proof(
+        other_key if change.get("key") else client_key,
+        method=str(change.get("method", "GET")),
+        url=str(change.get("url", URL)),
+        now=float(change.get("now", NOW)),  # type: ignore[arg-type]
+        access_token=proof_token,  # type: ignore[arg-type]
+    )
+    with pytest.raises(TokenError) as info:
+        _call(dpop_verifier, token, proof)
+    assert info.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("dpop", "code"),
+    [
+        (None, "dpop_proof_missing"),
+        ([], "dpop_proof_missing"),
+        (["a", "b"], "dpop_multiple_proofs"),
+    ],
+)
+def test_missing_or_repeated_dpop_header(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK, dpop: object, code: str
+) -> None:
+    """No DPoP header, or more than one, is refused (§4.3 steps 1-2)."""
+    with pytest.raises(InvalidDPoPProofError) as info:
+        _call(dpop_verifier, make_token(client_key.thumbprint()), dpop)  # type: ignore[arg-type]
+    assert info.value.code == code
+
+
+def test_scopes_are_checked_after_the_proof(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK, other_key: JWK
+) -> None:
+    """Without the key a caller learns nothing about scopes; with it, 403 on a missing one."""
+    token = make_token(client_key.thumbprint())
+    wrong = make_proof(other_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(DPoPBindingError):
+        _call(dpop_verifier, token, wrong, scopes=["admin"])
+    right = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(InsufficientScopeError):
+        _call(dpop_verifier, token, right, scopes=["admin"])
+
+
+def test_authorization_header_problems(dpop_verifier: DPoPVerifier) -> None:
+    """No or foreign credentials are missing_token; two headers are invalid_request."""
+    for value in (None, [], "Basic abc"):
+        with pytest.raises(TokenError) as info:
+            dpop_verifier.verify_request(authorization=value, dpop=None, method="GET", url=URL)
+        assert info.value.code == "missing_token"
+    with pytest.raises(InvalidRequestError):
+        dpop_verifier.verify_request(
+            authorization=["DPoP a", "Bearer a"], dpop=None, method="GET", url=URL
+        )
+
+
+def test_nonce_challenge_then_retry(
+    verifier: Verifier, clock: ManualClock, make_token: MakeToken, client_key: JWK
+) -> None:
+    """A server requiring nonces answers use_dpop_nonce with one; the retry with it passes."""
+    nonces = StatelessNonces(b"s" * 32, context="https://api.example.com", clock=clock)
+    dv = DPoPVerifier(verifier, nonces=nonces, clock=clock)
+    token = make_token(client_key.thumbprint())
+    first = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(UseDPoPNonceError) as info:
+        _call(dv, token, first)
+    headers = dv.challenge(info.value)
+    assert headers["DPoP-Nonce"] == info.value.nonce
+    assert headers["WWW-Authenticate"].startswith('Bearer, DPoP error="use_dpop_nonce"')
+    retry = make_proof(
+        client_key, method="GET", url=URL, now=NOW, access_token=token, nonce=info.value.nonce
+    )
+    assert _call(dv, token, retry)
+    clock.advance(900)  # three slots later the nonce is stale (and so is the proof)
+    late = make_proof(
+        client_key, method="GET", url=URL, now=NOW + 900, access_token=token, nonce=info.value.nonce
+    )
+    with pytest.raises(UseDPoPNonceError) as info:
+        _call(dv, make_token(client_key.thumbprint(), exp=NOW + 3600), late)
+    assert info.value.code == "dpop_nonce_stale"
+
+
+def test_async_variant_agrees(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """verify_request_async accepts and refuses as verify_request does."""
+    token = make_token(client_key.thumbprint())
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    kw = {"authorization": f"DPoP {token}", "dpop": proof, "method": "GET", "url": URL}
+    assert asyncio.run(dpop_verifier.verify_request_async(**kw)).subject == "user-1"  # type: ignore[arg-type]
+    with pytest.raises(DPoPProofReplayError):
+        asyncio.run(dpop_verifier.verify_request_async(**kw))  # type: ignore[arg-type]
