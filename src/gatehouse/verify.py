@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.claims import Claims
 from gatehouse.clock import SYSTEM_CLOCK, Clock
@@ -31,6 +31,9 @@ from gatehouse.jose.jwk import JWK
 from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact
 from gatehouse.jose.jwt import decode_payload
 from gatehouse.keys.base import KeySource
+
+if TYPE_CHECKING:
+    from gatehouse.keys.status_source import StatusSource
 
 __all__ = ["Verifier"]
 
@@ -65,6 +68,7 @@ class Verifier:
         "_keys",
         "_max_token_size",
         "_policy",
+        "_status",
     )
 
     def __init__(
@@ -81,6 +85,7 @@ class Verifier:
         max_token_size: int = DEFAULT_MAX_TOKEN_SIZE,
         cache_size: int = 1024,
         clock: Clock = SYSTEM_CLOCK,
+        status_lists: StatusSource | None = None,
     ) -> None:
         if not hasattr(keys, "get_key"):
             raise ConfigurationError("keys must be a key source such as JWKS or RemoteJWKS")
@@ -98,6 +103,12 @@ class Verifier:
             max_age=max_age,
         )
         self._keys = keys
+        # Token Status Lists (draft-ietf-oauth-status-list): checked on every verify.
+        self._status = status_lists
+        if status_lists is not None:
+            status_lists.attach(
+                keys=keys, algorithms=self._algorithms, issuers=self._policy.issuers, clock=clock
+            )
         self._clock = clock
         self._max_token_size = max_token_size
         self._cache_size = cache_size
@@ -127,6 +138,8 @@ class Verifier:
                 # (RFC 8725 §3.1: the allow-list is ours, never the token's).
                 raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
             claims = self._finish(jws, self._keys.get_key(jws.kid, jws.alg), token)
+        if self._status is not None:
+            self._status.check(claims)  # cached hits too: a revocation reaches them
         if scopes:
             self._check_scopes(claims, scopes)
         return claims
@@ -141,6 +154,8 @@ class Verifier:
             if jws.alg not in self._algorithms:
                 raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
             claims = self._finish(jws, await self._keys.aget_key(jws.kid, jws.alg), token)
+        if self._status is not None:
+            await self._status.acheck(claims)
         if scopes:
             self._check_scopes(claims, scopes)
         return claims

@@ -1,0 +1,171 @@
+"""A real status list publisher on 127.0.0.1 (ETag/304 aware), one that never answers, and a
+signing helper. Tests script the publisher between calls and move a ManualClock; no sleeps."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from gatehouse.clock import ManualClock
+from gatehouse.jose.jwk import JWK
+from gatehouse.jose.status_list import StatusListBuilder
+from gatehouse.jose.status_list_token import encode_status_list_token
+
+HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
+
+
+@dataclass
+class Publisher:
+    """What the server answers for every path; tests mutate it between calls."""
+
+    status: int = 200
+    body: bytes = b""
+    etag: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, If-None-Match)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def serve(self, token: str, etag: str | None = None) -> None:
+        self.status, self.body, self.etag = 200, token.encode(), etag
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        publisher = self.server.publisher
+        condition = self.headers.get("If-None-Match")
+        with publisher.lock:
+            publisher.requests.append((self.path, condition))
+        publisher.arrived.set()
+        if publisher.hold is not None:
+            publisher.hold.wait(HOLD_LIMIT)
+        not_modified = publisher.etag is not None and condition == publisher.etag
+        status = 304 if not_modified and publisher.status == 200 else publisher.status
+        body = b"" if status == 304 else publisher.body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/statuslist+jwt")
+        if publisher.etag is not None:
+            self.send_header("ETag", publisher.etag)
+        for name, value in publisher.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests assert on the publisher's record."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.publisher = Publisher()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up leaves a broken pipe: expected."""
+
+
+@dataclass
+class Site:
+    publisher: Publisher
+    port: int
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def uri(self, n: int = 1) -> str:
+        return f"{self.issuer}/statuslists/{n}"
+
+
+@pytest.fixture(scope="session")
+def _running_server() -> Iterator[_Server]:
+    server = _Server()
+    thread = threading.Thread(target=server.serve_forever, name="status-lists", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def site(_running_server: _Server) -> Iterator[Site]:
+    """The publisher with a fresh script; holds are released when the test ends."""
+    publisher = Publisher()
+    _running_server.publisher = publisher
+    try:
+        yield Site(publisher, _running_server.server_address[1])
+    finally:
+        if publisher.hold is not None:
+            publisher.hold.set()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts TCP connections (the kernel backlog) and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> JWK:
+    return JWK.generate("ES256")
+
+
+def list_token(
+    key: JWK,
+    uri: str,
+    clock: ManualClock,
+    *,
+    revoked: tuple[int, ...] = (),
+    size: int = 1024,
+    bits: int = 1,
+    values: dict[int, int] | None = None,
+    ttl: int | None = 60,
+    exp_in: int | None = 3600,
+    iat_offset: float = 0,
+    sub: str | None = None,
+    kid: str | None = None,
+) -> str:
+    """A status list token for ``uri`` as the issuer would serve it at ``clock``'s time."""
+    builder = StatusListBuilder(size, bits)
+    for idx in revoked:
+        builder.set(idx, 1)
+    for idx, value in (values or {}).items():
+        builder.set(idx, value)
+    iat = int(clock.time() + iat_offset)
+    return encode_status_list_token(
+        builder.freeze(),
+        key,
+        "ES256",
+        uri=sub if sub is not None else uri,
+        iat=iat,
+        exp=None if exp_in is None else iat + exp_in,
+        ttl=ttl,
+        kid=kid,
+    )
