@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from gatehouse import JWKS, ManualClock, Verifier
@@ -72,9 +73,9 @@ def test_asgi_and_wsgi_refuse_a_revoked_token(site: Site, signing_key: JWK) -> N
         await send({"type": "http.response.body", "body": b"ok"})
 
     async def asgi_status(token: str) -> int:
-        sent: list[dict[str, Any]] = []
+        sent: list[MutableMapping[str, Any]] = []
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             sent.append(message)
 
         async def receive() -> dict[str, Any]:
@@ -97,8 +98,15 @@ def test_asgi_and_wsgi_refuse_a_revoked_token(site: Site, signing_key: JWK) -> N
 
     def wsgi_status(token: str) -> str:
         seen: list[str] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            seen.append(status)
+            return lambda data: None
+
         environ = {"PATH_INFO": "/orders", "HTTP_AUTHORIZATION": f"Bearer {token}"}
-        WSGIAuth(wsgi_app, verifier)(environ, lambda status, headers: seen.append(status))
+        WSGIAuth(wsgi_app, verifier)(environ, start_response)
         return seen[0]
 
     assert wsgi_status(good).startswith("200")
