@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
+    "REUSE_REASON",
     "AccountRecord",
     "ClientRecord",
     "DenyKind",
@@ -99,6 +100,10 @@ class RefreshTokenRecord:
     sealed_successor: bytes | None = None
 
 
+REUSE_REASON = "refresh_token_reused"
+"""The ``revoke_reason`` of a session revoked because a spent refresh token came back."""
+
+
 class RotationOutcome(enum.Enum):
     """What ``SessionStore.rotate_refresh_token`` found and did, in one transaction."""
 
@@ -110,7 +115,7 @@ class RotationOutcome(enum.Enum):
     nothing was written; ``token.sealed_successor`` carries the current token."""
     REUSED = "reused"
     """Any other replay of a spent token: the session was revoked in the same
-    transaction (``revoke_reason = "refresh_token_reused"``)."""
+    transaction (``revoke_reason = REUSE_REASON``)."""
     UNKNOWN = "unknown"
     """No token has this hash. Nothing was written."""
     REVOKED = "revoked"

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from gatehouse.storage.records import (
+    REUSE_REASON,
     RefreshTokenRecord,
     RotationOutcome,
     RotationRequest,
@@ -20,9 +21,8 @@ from gatehouse.storage.records import (
     SessionRecord,
 )
 
+# REUSE_REASON lives with the records (the issuer reads it there); named here too.
 __all__ = ["REUSE_REASON", "RotationDecision", "decide_rotation"]
-
-REUSE_REASON = "refresh_token_reused"
 
 
 @dataclass(frozen=True, slots=True)
