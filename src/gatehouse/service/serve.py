@@ -165,26 +165,27 @@ def _config(factory: Callable[[], Any], options: ServeOptions) -> Any:
 
 
 @contextmanager
-def _signals_end_cleanly() -> Iterator[None]:
-    """After a graceful drain, SIGTERM/SIGINT end the process with 0, not -15 or a traceback.
+def _signals_end_cleanly(server: Any) -> Iterator[None]:
+    """SIGTERM/SIGINT stop ``server`` gracefully and end the process with 0, from now on.
 
-    uvicorn re-raises the signal it caught once it has shut down, under the handler that
-    was in place before it started: here, one that does nothing, so ``run`` just returns.
+    A signal that arrives before uvicorn installs its own handlers sets ``should_exit``,
+    which uvicorn checks once started. uvicorn re-raises the signal it caught after its
+    shutdown, under the handler that was there before: this one again, so ``run`` returns
+    instead of the process dying with -15 or a KeyboardInterrupt traceback.
     """
     if threading.current_thread() is not threading.main_thread():
         yield  # uvicorn installs no handlers off the main thread either
         return
-    wanted = (signal.SIGTERM, signal.SIGINT)
-    before = {sig: signal.signal(sig, _ignore) for sig in wanted}
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
-
-
-def _ignore(_sig: int, _frame: FrameType | None) -> None:
-    return None
 
 
 def serve_app(
@@ -209,13 +210,18 @@ def serve_app(
         sock.listen(options.backlog)  # connections queue while the workers start
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
-        if on_listening is not None:
-            on_listening(f"http://{shown}:{port}", options.worker_count)
+        url = f"http://{shown}:{port}"
         if options.worker_count == 1:
-            with _signals_end_cleanly():
-                uvicorn.Server(config).run(sockets=[sock])
+            server = uvicorn.Server(config)
+            with _signals_end_cleanly(server):
+                if on_listening is not None:
+                    on_listening(url, 1)
+                server.run(sockets=[sock])
         else:
-            Multiprocess(config, sockets=[sock]).run()
+            supervisor = Multiprocess(config, sockets=[sock])  # takes the signals from here on
+            if on_listening is not None:
+                on_listening(url, options.worker_count)
+            supervisor.run()
     finally:
         sock.close()
 
