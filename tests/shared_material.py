@@ -28,7 +28,11 @@ __all__ = [
     "unavailable_material",
 ]
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the repository; GATEHOUSE_TEST_SHARED points elsewhere (as
+# GATEHOUSE_TEST_POSTGRES does for the database), which is also how the policy is tested.
+SHARED = Path(
+    os.environ.get("GATEHOUSE_TEST_SHARED") or Path(__file__).resolve().parents[1].parent / "shared"
+)
 # What the suite reads from ../shared; the session check in conftest.py holds all of it.
 REQUIRED = ("vectors/rfc7520", "vectors/wycheproof/testvectors_v1", "events")
 _OFF = ("", "0", "false", "no", "off")

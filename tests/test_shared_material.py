@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,34 @@ def test_this_checkout_has_its_shared_material() -> None:
     if not SHARED.is_dir():
         shared_path()  # fails under CI, skips locally
     assert missing_material() == []
+
+
+def _pytest_without_shared(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["GATEHOUSE_TEST_SHARED"] = str(tmp_path / "no-shared-here")
+    if ci is not None:
+        env["CI"] = ci
+    test = f"{Path(__file__).name}::test_this_checkout_has_its_shared_material"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parent,
+        timeout=120,
+    )
+
+
+def test_a_ci_run_without_shared_material_fails_at_start_up(tmp_path: Path) -> None:
+    """A real pytest run with CI=true and no ../shared exits non-zero, naming what is missing."""
+    done = _pytest_without_shared(tmp_path, "true")
+    assert done.returncode != 0
+    assert "shared test material is missing" in done.stderr + done.stdout
+
+
+def test_a_local_run_without_shared_material_skips_with_the_path(tmp_path: Path) -> None:
+    """The same run without CI passes with a skip whose reason names the missing path."""
+    done = _pytest_without_shared(tmp_path, None)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout
+    assert "no-shared-here" in done.stdout
