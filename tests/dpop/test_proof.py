@@ -19,6 +19,7 @@ from gatehouse.errors import (
 from gatehouse.jose import JWK, b64url_encode
 from gatehouse.jose.dpop import (
     DPOP_ALGORITHMS,
+    ProofCache,
     ProofPolicy,
     access_token_hash,
     check_proof,
@@ -292,11 +293,13 @@ def test_nonce_required_missing_and_wrong(client_key: JWK) -> None:
 
 def test_key_cache_serves_repeated_headers(client_key: JWK) -> None:
     """A second proof with the same header reuses the imported key from the cache."""
-    cache: dict[bytes, tuple[JWK, str]] = {}
+    cache = ProofCache()
     for n in range(3):
         proof = make_proof(client_key, method="GET", url=URL, now=NOW, jti=f"j{n}")
-        check_proof(proof, method="GET", url=URL, now=NOW, key_cache=cache)
-    assert len(cache) == 1
+        check_proof(proof, method="GET", url=URL + f"?page={n}", now=NOW, cache=cache)
+    assert len(cache.keys) == 1
+    assert len(cache.headers) == 1
+    assert cache.targets == {URL: URL}  # the request's query is not part of the key
 
 
 def test_replay_key_separates_targets_and_keys(client_key: JWK, other_key: JWK) -> None:

@@ -14,8 +14,14 @@ from collections.abc import Sequence
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.dpop.replay import MemoryReplayCache, ReplayCache
 from gatehouse.errors import DPoPBindingError, DPoPProofReplayError, InvalidDPoPProofError
-from gatehouse.jose.dpop import DEFAULT_POLICY, DPoPProof, NoncePolicy, ProofPolicy, check_proof
-from gatehouse.jose.jwk import JWK
+from gatehouse.jose.dpop import (
+    DEFAULT_POLICY,
+    DPoPProof,
+    NoncePolicy,
+    ProofCache,
+    ProofPolicy,
+    check_proof,
+)
 
 __all__ = ["ProofChecker", "single_proof"]
 
@@ -42,7 +48,7 @@ class ProofChecker:
     are judged by one time.
     """
 
-    __slots__ = ("_clock", "_key_cache", "nonces", "policy", "replay")
+    __slots__ = ("_cache", "_clock", "nonces", "policy", "replay")
 
     def __init__(
         self,
@@ -58,7 +64,7 @@ class ProofChecker:
         self.replay: ReplayCache = replay if replay is not None else MemoryReplayCache()
         self.nonces = nonces
         self._clock = clock
-        self._key_cache: dict[bytes, tuple[JWK, str]] = {}
+        self._cache = ProofCache()
 
     @property
     def algorithms(self) -> frozenset[str]:
@@ -89,7 +95,7 @@ class ProofChecker:
             policy=self.policy,
             access_token=access_token,
             nonces=self.nonces,
-            key_cache=self._key_cache,
+            cache=self._cache,
         )
         if jkt is not None and not hmac.compare_digest(proof.jkt.encode(), jkt.encode()):
             raise DPoPBindingError(

@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import math
 import os
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from gatehouse.errors import (
@@ -49,6 +49,7 @@ __all__ = [
     "DPOP_TYP",
     "DPoPProof",
     "NoncePolicy",
+    "ProofCache",
     "ProofPolicy",
     "access_token_hash",
     "check_proof",
@@ -61,7 +62,7 @@ DPOP_ALGORITHMS = frozenset(ALGORITHMS) - HMAC_ALGORITHMS
 DEFAULT_MAX_PROOF_SIZE = 4096
 """Bytes: a proof with an RSA-4096 key in its header is about 2.3 KB."""
 _MAX_JTI = 256  # §11.1: refuse "unnecessarily large jti values"
-_KEY_CACHE_LIMIT = 1024
+_CACHE_LIMIT = 1024
 _EC_ALG_BY_CURVE = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 _KEY_PARAMETERS = ("kid", "use", "key_ops", "alg")
 _PRIVATE_MEMBERS = frozenset(("d", "p", "q", "dp", "dq", "qi", "oth", "k"))
@@ -110,6 +111,30 @@ class ProofPolicy:
 
 
 DEFAULT_POLICY = ProofPolicy()
+
+
+class ProofCache:
+    """What repeats across one server's proofs, remembered (each map bounded, cleared when
+    full): parsed headers and imported keys by header segment (a client sends the same
+    header with every proof), and normalised target URIs. Only ever derived from the
+    input it is keyed on, so a hit gives exactly what recomputing would."""
+
+    __slots__ = ("headers", "keys", "targets")
+
+    def __init__(self) -> None:
+        self.headers: dict[bytes, Any] = {}
+        self.keys: dict[bytes, tuple[JWK, str]] = {}
+        self.targets: dict[str, str] = {}
+
+    def target(self, uri: str) -> str:
+        """``normalize_htu(uri)``, memoised; ``ValueError`` is never cached."""
+        normal = self.targets.get(uri)
+        if normal is None:
+            normal = normalize_htu(uri)
+            if len(self.targets) >= _CACHE_LIMIT:
+                self.targets.clear()
+            self.targets[uri] = normal
+        return normal
 
 
 class DPoPProof:
@@ -179,17 +204,21 @@ def check_proof(
     policy: ProofPolicy = DEFAULT_POLICY,
     access_token: str | None = None,
     nonces: NoncePolicy | None = None,
-    key_cache: MutableMapping[bytes, tuple[JWK, str]] | None = None,
+    cache: ProofCache | None = None,
 ) -> DPoPProof:
     """Check ``proof`` for a request (RFC 9449 §4.3 steps 2-12, bar replay).
 
     ``access_token`` is given at a protected resource: ``ath`` must then be its hash
     (step 12). ``nonces`` makes a valid server nonce mandatory (steps 10, §11.3). A
-    long-lived caller passes ``key_cache`` so a client's repeated header (same key, same
-    alg) costs one dictionary lookup instead of a key import.
+    long-lived caller passes a ``ProofCache`` so a client's repeated header (same key,
+    same alg) costs one dictionary lookup instead of a parse and a key import.
     """
     try:
-        jws = parse_compact(proof, max_size=policy.max_size)
+        jws = parse_compact(
+            proof,
+            max_size=policy.max_size,
+            header_cache=cache.headers if cache is not None else None,
+        )
     except TokenError as exc:
         code = "dpop_too_large" if exc.code == "too_large" else "dpop_malformed"
         raise _fail(f"the DPoP proof is not a compact JWS ({exc.code})", code) from None
@@ -200,13 +229,13 @@ def check_proof(
     if jws.alg not in policy.algorithms:  # step 5, before any key work
         raise _fail(f"algorithm {jws.alg!r} is not allowed for DPoP", "dpop_alg_not_allowed")
     segment = jws.signing_input[: jws.signing_input.index(b".")]
-    cached = key_cache.get(segment) if key_cache is not None else None
+    cached = cache.keys.get(segment) if cache is not None else None
     if cached is None:
         cached = _import_key(jws.header.get("jwk"))
-        if key_cache is not None:
-            if len(key_cache) >= _KEY_CACHE_LIMIT:
-                key_cache.clear()
-            key_cache[segment] = cached
+        if cache is not None:
+            if len(cache.keys) >= _CACHE_LIMIT:
+                cache.keys.clear()
+            cache.keys[segment] = cached
     key, jkt = cached
     try:  # step 6
         valid = key.verifier(jws.alg)(jws.signature, jws.signing_input)
@@ -228,7 +257,7 @@ def check_proof(
         raise _fail(f"the proof's jti must be 1 to {_MAX_JTI} characters", "dpop_invalid_claim")
     if htm != method:  # step 8; methods are case-sensitive (RFC 9110 §9.1)
         raise DPoPTargetMismatchError("the proof is for another method", code="dpop_wrong_method")
-    htu_normal = _target(htu, url)
+    htu_normal = _target(htu, url, cache if cache is not None else ProofCache())
     nonce = _nonce(claims.get("nonce"), nonces, now)
     if not math.isfinite(iat) or iat < now - policy.max_age:  # step 11
         raise StaleDPoPProofError("the proof is too old", code="dpop_stale")
@@ -239,16 +268,17 @@ def check_proof(
     return DPoPProof(key, jkt, claims, htu_normal, nonce)
 
 
-def _target(htu: str, url: str) -> str:
-    """Step 9 after RFC 3986 §6.2.2-6.2.3 normalisation of both sides."""
+def _target(htu: str, url: str, cache: ProofCache) -> str:
+    """Step 9 after RFC 3986 §6.2.2-6.2.3 normalisation of both sides; the request's
+    query and fragment are ignored (its path is what the proof names)."""
     try:
-        expected = normalize_htu(url, allow_query=True)
+        expected = cache.target(strip_query(url))
     except ValueError:
         raise DPoPTargetMismatchError(
             "the request URL is not an absolute http(s) URI", code="dpop_wrong_url"
         ) from None
     try:
-        actual = normalize_htu(htu)
+        actual = cache.target(htu)
     except ValueError:
         raise DPoPTargetMismatchError(
             "the proof's htu is not an absolute http(s) URI without query", code="dpop_wrong_url"
