@@ -59,33 +59,37 @@ class StatusList:
     no allocation.
     """
 
-    __slots__ = ("_data", "_mask", "_per_byte_shift", "_width_shift", "bits", "size")
+    # Public, read-only by convention: the verifier's hot path inlines ``status`` with them.
+    __slots__ = ("bits", "data", "mask", "per_byte_shift", "size", "slot_mask", "width_shift")
 
     bits: int
     size: int
+    data: bytes  # the uncompressed byte array (§4.1 step 2)
 
     def __init__(self, data: bytes, bits: int) -> None:
         if type(bits) is not int or bits not in ALLOWED_BITS:
             raise InvalidStatusListError("status list bits must be 1, 2, 4 or 8")
-        self._data = bytes(data)
+        self.data = bytes(data)
         self.bits = bits
-        self.size = len(self._data) * 8 // bits  # number of entries
-        self._mask = (1 << bits) - 1
-        # entries per byte = 8 >> width_shift; byte of idx = idx >> per_byte_shift
-        self._width_shift = bits.bit_length() - 1  # log2(bits)
-        self._per_byte_shift = 3 - self._width_shift  # log2(8 / bits)
-
-    @property
-    def data(self) -> bytes:
-        """The uncompressed byte array (§4.1 step 2)."""
-        return self._data
+        self.size = len(self.data) * 8 // bits  # number of entries
+        self.mask = (1 << bits) - 1
+        # entry idx sits in byte idx >> per_byte_shift, at bit (idx & slot_mask) << width_shift
+        self.width_shift = bits.bit_length() - 1  # log2(bits)
+        self.per_byte_shift = 3 - self.width_shift  # log2(8 / bits)
+        self.slot_mask = (1 << self.per_byte_shift) - 1
 
     def status(self, idx: int) -> int:
         """The Status Type value of entry ``idx`` (§4.1 step 3, LSB first)."""
-        if idx < 0 or idx >= self.size:
+        if idx < 0:
             raise InvalidStatusError("the status index is outside the status list", claim="status")
-        shift = (idx & ((1 << self._per_byte_shift) - 1)) << self._width_shift
-        return (self._data[idx >> self._per_byte_shift] >> shift) & self._mask
+        try:
+            byte = self.data[idx >> self.per_byte_shift]
+        except IndexError:
+            # The list holds exactly len(data) * 8 / bits entries, so this is idx >= size.
+            raise InvalidStatusError(
+                "the status index is outside the status list", claim="status"
+            ) from None
+        return (byte >> ((idx & self.slot_mask) << self.width_shift)) & self.mask
 
     def __len__(self) -> int:
         return self.size
@@ -93,10 +97,10 @@ class StatusList:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StatusList):
             return NotImplemented
-        return self.bits == other.bits and self._data == other._data
+        return self.bits == other.bits and self.data == other.data
 
     def __hash__(self) -> int:
-        return hash((self.bits, self._data))
+        return hash((self.bits, self.data))
 
     def __repr__(self) -> str:
         return f"StatusList(bits={self.bits}, size={self.size})"

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from gatehouse.errors import ConfigurationError, KeySourceError, TokenRevokedError
-from gatehouse.jose.status_list import INVALID, SUSPENDED
+from gatehouse.jose.status_list import INVALID, SUSPENDED, StatusList
 from gatehouse.jose.status_list_token import StatusListToken
 
 __all__ = ["NEVER", "UNATTACHED", "Flight", "ListEntry", "Unattached", "refusal"]
 
 NEVER = float("-inf")
+_EMPTY = StatusList(b"", 1)
 
 
 class ListEntry:
     """One list's cache entry, replaced whole so readers need no lock (monotonic times)."""
 
-    __slots__ = ("error", "etag", "fresh_until", "next_fetch", "token", "usable_until")
+    __slots__ = (
+        "error",
+        "etag",
+        "fresh_until",
+        "next_fetch",
+        "status_list",
+        "token",
+        "usable_until",
+    )
 
     def __init__(
         self,
@@ -26,6 +35,8 @@ class ListEntry:
         error: KeySourceError | None = None,
     ) -> None:
         self.token = token
+        # The decoded list itself, one attribute away for the hot path.
+        self.status_list: StatusList = token.status_list if token is not None else _EMPTY
         self.fresh_until = fresh_until
         self.usable_until = usable_until
         self.next_fetch = next_fetch

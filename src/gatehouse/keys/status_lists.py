@@ -18,10 +18,11 @@ never outlives a revocation for longer than the list's freshness.
 from __future__ import annotations
 
 import _thread
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gatehouse.clock import Clock
+from gatehouse.clock import Clock, SystemClock
 from gatehouse.errors import (
     ConfigurationError,
     GatehouseError,
@@ -29,12 +30,12 @@ from gatehouse.errors import (
     KeySourceError,
     StatusListFetchError,
 )
-from gatehouse.jose.jws import parse_compact
 from gatehouse.jose.status_list import StatusList
-from gatehouse.jose.status_list_token import StatusListToken, verify_status_list_token
+from gatehouse.jose.status_list_token import StatusListToken
 from gatehouse.keys.status_fetch import StatusListFetcher, UrllibStatusListFetcher
 from gatehouse.keys.status_list_entry import UNATTACHED, Flight, ListEntry, refusal
 from gatehouse.keys.status_list_policy import StatusListPolicy
+from gatehouse.keys.status_list_verify import verified_list
 from gatehouse.keys.status_reference import StatusURIAllowList, status_reference
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ if TYPE_CHECKING:
     from gatehouse.keys.base import KeySource
 
 __all__ = ["RemoteStatusLists"]
+
+
+def _monotonic_of(clock: Clock) -> Callable[[], float]:
+    """The clock's monotonic reader; the C function itself for the system clock (the hot
+    path reads it on every verify, and a Python-level wrapper costs a frame)."""
+    return time.monotonic if isinstance(clock, SystemClock) else clock.monotonic
 
 
 class RemoteStatusLists:
@@ -69,6 +76,7 @@ class RemoteStatusLists:
         "_flights",
         "_keys",
         "_lists",
+        "_monotonic",
         "_mutex",
         "_policy",
         "_require",
@@ -97,6 +105,7 @@ class RemoteStatusLists:
         self._algorithms = frozenset(algorithms) if algorithms is not None else None
         self._fetcher: StatusListFetcher = fetcher or UrllibStatusListFetcher()
         self._clock: Clock = clock if clock is not None else UNATTACHED
+        self._monotonic = _monotonic_of(self._clock)
         self._seeds: list[str] | None = [s.strip() for s in seed if s.strip()] or None
         self._lists: dict[str, ListEntry] = {}
         self._mutex = _thread.allocate_lock()
@@ -143,6 +152,7 @@ class RemoteStatusLists:
                 self._algorithms = frozenset(algorithms)
             if self._clock is UNATTACHED:
                 self._clock = clock
+                self._monotonic = _monotonic_of(clock)
             if self._allow is None:
                 if not issuers:
                     raise ConfigurationError("status lists need allowed_uris or an issuer")
@@ -155,15 +165,34 @@ class RemoteStatusLists:
 
     def check(self, claims: Mapping[str, Any]) -> None:
         """Raise ``TokenRevokedError`` unless the token's entry is VALID (0)."""
-        reference = status_reference(claims, require=self._require)
-        if reference is None:
-            return
-        uri, idx = reference
-        entry = self._lists.get(uri)
-        if entry is None or self._clock.monotonic() >= entry.fresh_until:
+        # The fast path: a well-formed reference to a fresh list costs a few lookups, one
+        # clock read and one bit; anything unusual goes to the checked path below.
+        try:
+            reference = claims["status"]["status_list"]
+            uri, idx = reference["uri"], reference["idx"]
+            entry = self._lists[uri]
+        except (KeyError, TypeError, IndexError):
+            entry = None
+        if entry is None or type(idx) is not int or self._monotonic() >= entry.fresh_until:
+            checked = status_reference(claims, require=self._require)
+            if checked is None:
+                return
+            uri, idx = checked
             status_list = self._refreshed(uri)
         else:
-            status_list = entry.token.status_list  # type: ignore[union-attr]
+            # StatusList.status inlined (a method call costs more than the lookup itself).
+            sl = entry.status_list
+            if idx >= 0:
+                try:
+                    byte = sl.data[idx >> sl.per_byte_shift]
+                except IndexError:
+                    pass
+                else:
+                    value = (byte >> ((idx & sl.slot_mask) << sl.width_shift)) & sl.mask
+                    if value:
+                        raise refusal(value)
+                    return
+            status_list = sl
         value = status_list.status(idx)
         if value:
             raise refusal(value)
@@ -175,11 +204,11 @@ class RemoteStatusLists:
             return
         uri, idx = reference
         entry = self._lists.get(uri)
-        if entry is None or self._clock.monotonic() >= entry.fresh_until:
+        if entry is None or self._monotonic() >= entry.fresh_until:
             await self._arefresh(self._allowed(uri))
             status_list = self._answer(uri)
         else:
-            status_list = entry.token.status_list  # type: ignore[union-attr]
+            status_list = entry.status_list
         value = status_list.status(idx)
         if value:
             raise refusal(value)
@@ -331,34 +360,11 @@ class RemoteStatusLists:
         return ListEntry(token, fresh_until, usable_until, fresh_until, etag)
 
     def _verified(self, body: bytes, uri: str | None) -> StatusListToken:
-        policy = self._policy
-        if len(body) > policy.max_document_size:
-            raise InvalidStatusListError(
-                f"status list token exceeds {policy.max_document_size} bytes"
-            )
-        keys, algorithms, clock = self._keys, self._algorithms, self._clock
+        keys, algorithms = self._keys, self._algorithms
         if keys is None or algorithms is None:
             raise ConfigurationError("RemoteStatusLists must be attached to a Verifier first")
-        try:
-            jws = parse_compact(body.strip().decode("ascii"), max_size=policy.max_document_size)
-            if jws.alg not in algorithms:
-                raise InvalidStatusListError(f"status list algorithm {jws.alg!r} is not allowed")
-            key = keys.get_key(jws.kid, jws.alg)
-        except UnicodeDecodeError:
-            raise InvalidStatusListError("a status list token is ASCII") from None
-        except KeySourceError:
-            raise
-        except GatehouseError as exc:
-            # A token-side error (malformed, unknown kid) about the list is the list's fault.
-            raise InvalidStatusListError(f"status list token: {exc.code}") from None
-        return verify_status_list_token(
-            jws,
-            key,
-            algorithms=algorithms,
-            uri=uri,
-            now=clock.time(),
-            leeway=policy.leeway,
-            max_list_bytes=policy.max_list_bytes,
+        return verified_list(
+            body, uri=uri, keys=keys, algorithms=algorithms, policy=self._policy, clock=self._clock
         )
 
     def _install_seeds(self) -> None:
