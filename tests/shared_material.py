@@ -34,7 +34,14 @@ SHARED = Path(
     os.environ.get("GATEHOUSE_TEST_SHARED") or Path(__file__).resolve().parents[1].parent / "shared"
 )
 # What the suite reads from ../shared; the session check in conftest.py holds all of it.
-REQUIRED = ("vectors/rfc7520", "vectors/wycheproof/testvectors_v1", "events")
+REQUIRED = (
+    "vectors/rfc7520/jwk",
+    "vectors/wycheproof/testvectors_v1/json_web_signature_test.json",
+    "vectors/wycheproof/testvectors_v1/json_web_key_test.json",
+    "events/aws-lambda-go",
+    "events/aws-sam-cli",
+    "events/powertools",
+)
 _OFF = ("", "0", "false", "no", "off")
 
 
@@ -77,10 +84,12 @@ def shared_files(
 
 
 def missing_material(root: Path = SHARED) -> list[Path]:
-    """The folders of ``REQUIRED`` that are absent or empty under ``root``."""
+    """The entries of ``REQUIRED`` absent under ``root``: a file that is not there, or a
+    folder that is not there or empty."""
     missing = []
     for name in REQUIRED:
         path = root / name
-        if not path.is_dir() or not any(path.iterdir()):
+        present = path.is_file() or (path.is_dir() and any(path.iterdir()))
+        if not present:
             missing.append(path)
     return missing

@@ -65,13 +65,17 @@ def test_present_material_is_returned(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [p.name for p in found] == ["a.json", "b.json"]
 
 
-def test_session_check_lists_absent_and_empty_folders(tmp_path: Path) -> None:
-    """The check conftest runs at start-up names every required folder absent or empty."""
+def test_session_check_lists_absent_files_and_empty_folders(tmp_path: Path) -> None:
+    """The check conftest runs at start-up names every required file absent and every
+    required folder absent or empty."""
     assert missing_material(tmp_path) == [tmp_path / name for name in REQUIRED]
-    for name in REQUIRED:
-        (tmp_path / name).mkdir(parents=True)
-    (tmp_path / "events" / "a.json").write_text("{}")
-    assert missing_material(tmp_path) == [tmp_path / n for n in REQUIRED if n != "events"]
+    folder, file = "events/powertools", "vectors/wycheproof/testvectors_v1/json_web_key_test.json"
+    (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / file).parent.mkdir(parents=True)
+    (tmp_path / file).write_text("{}")
+    assert tmp_path / folder in missing_material(tmp_path)  # empty still counts as missing
+    (tmp_path / folder / "a.json").write_text("{}")
+    assert missing_material(tmp_path) == [tmp_path / n for n in REQUIRED if n not in (folder, file)]
 
 
 def test_this_checkout_has_its_shared_material() -> None:
