@@ -51,6 +51,11 @@ from gatehouse.storage.sqlite import SQLiteStore
 
 REDIS = os.environ.get("GATEHOUSE_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 POSTGRES = os.environ.get("GATEHOUSE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# Where the bench writes (dropped afterwards); --schema / --redis-prefix override them.
+NAMES = {
+    "schema": f"gh_bench_{secrets.token_hex(4)}",
+    "redis_prefix": f"gh_bench:{secrets.token_hex(4)}:",
+}
 
 
 @contextmanager
@@ -69,7 +74,7 @@ def open_postgres() -> Iterator[Any]:
 
     from gatehouse.storage.postgres import PostgresStore
 
-    schema = f"gh_bench_{secrets.token_hex(4)}"
+    schema = NAMES["schema"]
     store = PostgresStore(POSTGRES, schema=schema, pool_size=16)
     try:
         yield store
@@ -234,7 +239,7 @@ def measure(name: str, store: Any, client_counts: list[int], args: Any) -> list[
 def open_redis() -> Iterator[Any]:
     from gatehouse.storage.redis_counters import RedisCounters
 
-    store = RedisCounters(REDIS, prefix=f"gh_bench:{secrets.token_hex(4)}:")
+    store = RedisCounters(REDIS, prefix=NAMES["redis_prefix"])
     try:
         yield store
     finally:
@@ -247,7 +252,12 @@ def main() -> None:
     parser.add_argument("--logins", type=int, default=60)
     parser.add_argument("--refreshes", type=int, default=3000)
     parser.add_argument("--backends", default=",".join([*BACKENDS, "redis"]))
+    parser.add_argument("--schema", default=NAMES["schema"], help="throw-away PostgreSQL schema")
+    parser.add_argument(
+        "--redis-prefix", default=NAMES["redis_prefix"], help="throw-away key prefix"
+    )
     args = parser.parse_args()
+    NAMES.update(schema=args.schema, redis_prefix=args.redis_prefix)
 
     rows: list[tuple[str, ...]] = []
     for name in args.backends.split(","):
