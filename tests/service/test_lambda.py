@@ -146,6 +146,20 @@ def test_rest_v1_error_shape(shared_dir: Path, bridge: LambdaBridge) -> None:
     assert json.loads(answer["body"])["error"] == "invalid_request"
 
 
+def test_bad_bodies_are_400_json_built_by_json_dumps(
+    shared_dir: Path, bridge: LambdaBridge
+) -> None:
+    """A text body holding a lone surrogate is 400 invalid_request (not a crash), and the
+    bridge's own error body is exactly what json.dumps writes."""
+    event = _load(shared_dir, V1)
+    surrogate = request(event, "POST", "/login", '{"username": "a\ud800"}', JSON_TYPE)
+    answer = bridge(surrogate, None)
+    assert answer["statusCode"] == 400
+    assert answer["body"] == json.dumps(
+        {"error": "invalid_request", "error_description": "the body is not valid Unicode text"}
+    )
+
+
 @pytest.mark.parametrize("name", [ALB, ALB_MULTI])
 def test_alb_answers_in_the_request_header_style(
     shared_dir: Path, bridge: LambdaBridge, name: str

@@ -1,14 +1,18 @@
-"""The Bearer scheme on the wire: reading ``Authorization`` and writing ``WWW-Authenticate``.
+"""Credentials on the wire: reading ``Authorization`` and writing ``WWW-Authenticate``.
 
-RFC 6750 §2.1 fixes how a client sends the token; §3 fixes how a resource server says no.
-Every adapter (Lambda, authorizer, ASGI, WSGI) goes through these two functions, so the
-rules live in one place.
+RFC 9110 §11.4/§11.6.1 give the shape (``scheme token68``, ``scheme param=value, ...``);
+RFC 6750 §2.1 fixes how a client sends a Bearer token and §3 how a server says no.
+Everything that reads or writes these headers (the adapters, the token service's
+``/token``, ``/revoke``, ``/logout``, the CLI) goes through ``read_credentials`` and
+``challenge``, so the rules live in one place. Both know the scheme: a new one (DPoP,
+RFC 9449 §7.1: ``Authorization: DPoP <token>``, ``WWW-Authenticate: DPoP algs=...``) is
+a scheme name and its parameters, not a new parser.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from gatehouse.errors import (
     GatehouseError,
@@ -26,6 +30,7 @@ __all__ = [
     "error_description",
     "extract_bearer",
     "missing_credentials",
+    "read_credentials",
 ]
 
 # Stable code of the TokenError raised when a request carries no Bearer credentials at all;
@@ -37,6 +42,7 @@ MAX_AUTHORIZATION_LENGTH = 16_384
 
 # RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token;
 # b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+# (RFC 9110 §11.2 token68 is the same production; Basic and DPoP use it too.)
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 # error_description values (RFC 6750 §3): short, fixed per code, never derived from the
@@ -72,31 +78,43 @@ def missing_credentials() -> TokenError:
     return TokenError("no bearer token in the request", code=NO_CREDENTIALS)
 
 
-def extract_bearer(values: Sequence[str]) -> str:
-    """Return the token from the request's ``Authorization`` header values.
+def read_credentials(values: Sequence[str]) -> tuple[str, str] | None:
+    """The ``(scheme, token)`` of the request's ``Authorization`` header, scheme
+    lower-cased (RFC 9110 §11.1: case-insensitive); None when there is no header.
 
     ``values`` holds every ``Authorization`` header the request carried (often none or
-    one). No header, or a header for another scheme, is "no credentials" (RFC 6750 §3.1:
-    the client may not know authentication is needed). More than one header is a request
-    that "uses more than one method" (§3.1 invalid_request). The scheme name is
-    case-insensitive (RFC 9110 §11.1); the token must match b64token (§2.1).
+    one). More than one is a request that "uses more than one method" (RFC 6750 §3.1
+    invalid_request). The token must be a token68 / b64token (RFC 6750 §2.1); anything
+    else, non-ASCII bytes included, is ``MalformedTokenError``.
     """
     if len(values) > 1:
         raise InvalidRequestError("more than one Authorization header")
     if not values:
-        raise missing_credentials()
+        return None
     value = values[0]
     if len(value) > MAX_AUTHORIZATION_LENGTH:
         raise TokenTooLargeError("Authorization header exceeds the size limit")
     scheme, _, rest = value.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        raise missing_credentials()
     token = rest.lstrip(" ")
     if not token:
-        raise MalformedTokenError("the Bearer credentials are empty")
+        raise MalformedTokenError("the credentials are empty")
     if _B64TOKEN.fullmatch(token) is None:
-        raise MalformedTokenError("the Bearer credentials are not a b64token")
-    return token
+        raise MalformedTokenError("the credentials are not a token68")
+    return scheme.lower(), token
+
+
+def extract_bearer(values: Sequence[str]) -> str:
+    """Return the Bearer token from the request's ``Authorization`` header values.
+
+    No header, or a header for another scheme, is "no credentials" (RFC 6750 §3.1:
+    the client may not know authentication is needed).
+    """
+    if len(values) == 1 and values[0].strip().partition(" ")[0].lower() != "bearer":
+        raise missing_credentials()  # another scheme's syntax is not ours to judge
+    found = read_credentials(values)
+    if found is None:
+        raise missing_credentials()
+    return found[1]
 
 
 def error_description(error: GatehouseError) -> str:
@@ -111,11 +129,20 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def challenge(error: GatehouseError | None, *, realm: str, scopes: Iterable[str] = ()) -> str:
-    """The ``WWW-Authenticate`` value answering ``error`` (RFC 6750 §3).
+def challenge(
+    error: GatehouseError | None,
+    *,
+    realm: str,
+    scopes: Iterable[str] = (),
+    scheme: str = "Bearer",
+    params: Mapping[str, str] | None = None,
+) -> str:
+    """The ``WWW-Authenticate`` value answering ``error`` (RFC 6750 §3, RFC 9110 §11.6.1).
 
-    ``None`` or the no-credentials error gives the bare ``Bearer realm="..."`` challenge.
-    ``scopes`` are advertised as the ``scope`` attribute on insufficient_scope (§3).
+    ``None`` or the no-credentials error gives the bare ``<scheme> realm="..."``
+    challenge. ``scopes`` are advertised as the ``scope`` attribute on
+    insufficient_scope (§3). ``params`` are the scheme's own attributes, written last
+    (``charset`` for Basic, RFC 7617 §2.1; ``algs`` for DPoP, RFC 9449 §7.1).
     """
     parts = [f"realm={_quote(realm)}"]
     if error is not None and error.code != NO_CREDENTIALS:
@@ -125,4 +152,5 @@ def challenge(error: GatehouseError | None, *, realm: str, scopes: Iterable[str]
             required = " ".join(error.required or tuple(scopes))
             if required:
                 parts.append(f"scope={_quote(required)}")
-    return "Bearer " + ", ".join(parts)
+    parts.extend(f"{name}={_quote(value)}" for name, value in (params or {}).items())
+    return f"{scheme} " + ", ".join(parts)

@@ -116,11 +116,15 @@ class HttpEvent:
         """The body's bytes; ``InvalidRequestError`` when base64 is claimed but absent.
 
         Some producers (and test fixtures) set ``isBase64Encoded`` over plain text; that is
-        a typed 400, never a ``binascii.Error`` escaping into the handler.
+        a typed 400, never a ``binascii.Error`` escaping into the handler. So is a text
+        body holding a lone surrogate (the event's JSON may escape one).
         """
         body = self.body or ""
         if self.raw.get("isBase64Encoded") is not True:
-            return body.encode("utf-8")
+            try:
+                return body.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
+                raise InvalidRequestError("the body is not valid Unicode text") from None
         try:
             return binascii.a2b_base64(body.encode("ascii"), strict_mode=True)
         except (binascii.Error, UnicodeEncodeError) as exc:

@@ -37,7 +37,7 @@ def keys() -> None:
 @click.pass_context
 def list_keys(ctx: click.Context, include_removed: bool) -> None:
     """Signing keys and their states."""
-    records = state_of(ctx).stores().stores.signing_keys.list_signing_keys()
+    records = state_of(ctx).service().list_signing_keys()
     shown = [r for r in records if include_removed or r.state is not KeyState.REMOVED]
     order = [KeyState.ACTIVE, KeyState.NEXT, KeyState.RETIRED, KeyState.REMOVED]
     shown.sort(key=lambda r: (order.index(r.state), -r.created_at))

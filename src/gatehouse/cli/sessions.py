@@ -46,9 +46,7 @@ def list_sessions(ctx: click.Context, username: str, include_revoked: bool) -> N
     """USERNAME's sessions, oldest first."""
     state = state_of(ctx)
     account = account_named(state, username)
-    found = state.stores().stores.sessions.list_sessions(
-        account.account_id, include_revoked=include_revoked
-    )
+    found = state.service().list_sessions(account.account_id, include_revoked=include_revoked)
     now = state.overrides.clock.time()
     output_of(ctx).table(
         [session_data(s, now) for s in found],
@@ -80,10 +78,10 @@ def revoke(ctx: click.Context, sid: str | None, username: str | None) -> None:
     service = state.service()
     if username is not None:
         account = account_named(state, username)
-        count = service.sessions.revoke_account(account.account_id, reason="admin_revoked")
+        count = service.revoke_account_sessions(account.account_id)
         text = f"Revoked {count} session(s) of [bold]{escape(account.username)}[/]"
     else:
-        count = service.logout(sid=sid)
+        count = int(service.revoke_session(str(sid), reason="logout"))
         if count == 0:
             raise CliFailure("no live session with that id; see `gatehouse sessions list USERNAME`")
         text = "Revoked 1 session"

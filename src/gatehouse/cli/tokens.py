@@ -8,7 +8,6 @@ the store and its keys are throwaway.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from gatehouse.adapters.bearer import read_credentials
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.state import CliState
@@ -32,8 +32,10 @@ def _read_token(value: str | None) -> str:
     text = sys.stdin.read(_MAX_TOKEN_CHARS + 1) if value in (None, "-") else value
     assert text is not None
     text = text.strip()
-    if text[:7].lower() == "bearer ":
-        text = text[7:].strip()
+    if " " in text and len(text) <= _MAX_TOKEN_CHARS:  # pasted as "Bearer <token>"
+        credentials = read_credentials([text])
+        if credentials is not None and credentials[0] == "bearer":
+            text = credentials[1]
     if not text:
         raise CliFailure("no token given: pass it as an argument or on stdin")
     if len(text) > _MAX_TOKEN_CHARS:
@@ -153,9 +155,6 @@ def mint(
     ttl: int | None,
 ) -> None:
     """Sign an access token for SUBJECT with the active key (development mode only)."""
-    from gatehouse.issuer.access_tokens import AccessTokenMinter
-    from gatehouse.issuer.scopes import choose_audience, parse_scope
-
     state = state_of(ctx)
     if not state.settings().issuer.development:
         raise CliFailure(
@@ -163,21 +162,17 @@ def mint(
             " real tokens come from POST /login or /token"
         )
     service = state.service(bootstrap=True)
-    config = service.config
-    if ttl is not None:
-        config = dataclasses.replace(config, access_token_ttl=ttl)
-    minter = AccessTokenMinter(config, service.keys, clock=state.overrides.clock)
-    access_token, claims = minter.mint(
-        subject=subject,
-        audience=choose_audience(config, audience, None),
-        scope=parse_scope([p for s in scopes for p in s.split()]) or frozenset(),
-        client_id=config.first_party_client_id,
+    access_token, claims = service.mint_access_token(
+        subject,
+        audience=audience,
+        scope=[p for s in scopes for p in s.split()],
         roles=roles,
+        ttl=ttl,
     )
     data: dict[str, Any] = {
         "access_token": access_token,
         "token_type": "Bearer",
-        "expires_in": config.access_token_ttl,
+        "expires_in": claims["exp"] - claims["iat"],
         "claims": claims,
     }
 

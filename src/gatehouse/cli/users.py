@@ -84,7 +84,7 @@ def _split(scopes: tuple[str, ...]) -> list[str]:
 @click.pass_context
 def list_users(ctx: click.Context) -> None:
     """Every user, by username."""
-    accounts = state_of(ctx).stores().stores.accounts.list_accounts()
+    accounts = state_of(ctx).service().list_accounts()
     output_of(ctx).table(
         [account_data(a) for a in accounts],
         [

@@ -22,12 +22,12 @@ from gatehouse.jose import b64url_encode
 from gatehouse.storage.ports import ClientStore
 from gatehouse.storage.records import ClientRecord
 
-__all__ = ["CLIENT_CREDENTIALS", "GRANT_TYPES", "ClientManager"]
+__all__ = ["CLIENT_CREDENTIALS", "GRANT_TYPES", "MAX_SECRET_CHARS", "ClientManager"]
 
 CLIENT_CREDENTIALS = "client_credentials"
 GRANT_TYPES = frozenset({CLIENT_CREDENTIALS, "password", "refresh_token"})
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_MAX_SECRET_CHARS = 512
+MAX_SECRET_CHARS = 512
 _DUMMY_HASH = hashlib.sha256(b"no such client").digest()
 
 
@@ -122,7 +122,12 @@ class ClientManager:
                 raise InvalidClientError("client authentication failed")
             return record  # a public client identifies itself, nothing more
         secret = client_secret if isinstance(client_secret, str) else ""
-        presented = _digest(secret[:_MAX_SECRET_CHARS])
+        if len(secret) > MAX_SECRET_CHARS:
+            # Refused, never cut: hashing a prefix would accept any tail after a
+            # stored secret of exactly this length (RFC 6749 §5.2 invalid_client).
+            self._audit.event("client_auth_failed", client_id=client_id)
+            raise InvalidClientError("client authentication failed")
+        presented = _digest(secret)
         expected = record.secret_hash if record and record.secret_hash else _DUMMY_HASH
         matches = hmac.compare_digest(presented, expected)
         if record is None or record.secret_hash is None or not matches or record.disabled:

@@ -1,15 +1,42 @@
-"""The token service's settings: one frozen value, validated once at start-up."""
+"""The token service's settings: one frozen value, validated once at start-up.
+
+``IssuerConfig`` is also the ``[issuer]`` table of ``gatehouse.toml``: each field whose
+metadata carries a ``doc`` is a setting, and ``gatehouse.service.settings_schema`` derives
+its TOML key, environment variable, parser and documentation row from the field. A new
+``[issuer]`` setting is one field here (plus its use); nothing else is written by hand.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.passwords import DEFAULT_PROFILE, PasswordProfile
 
 __all__ = ["SIGNING_ALGORITHMS", "IssuerConfig", "ThrottlePolicy"]
 
-SIGNING_ALGORITHMS = frozenset({"ES256", "EdDSA", "RS256", "PS256"})
+SIGNING_ALGORITHMS: tuple[str, ...] = ("ES256", "EdDSA", "RS256", "PS256")
+"""What a gatehouse issuer can sign with (RFC 7518 §3, RFC 8037 §3.1): the one list the
+settings, the CLI's choices, the local gateway's verifier and the deploy generator use."""
+
+
+def _setting(doc: str, **extra: str) -> dict[str, Any]:
+    """Field metadata that makes a field a setting (read by ``service.settings_schema``)."""
+    return {"doc": doc, **extra}
+
+
+def _check_issuer_url(issuer: str, development: bool) -> None:
+    """RFC 8414 §2: an https URL with no query or fragment (http allowed in development)."""
+    if development:
+        return
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"url {issuer!r}: the issuer must be an absolute https URL with no query or"
+            ' fragment (RFC 8414 §2), e.g. "https://auth.example.com"'
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,30 +72,91 @@ class IssuerConfig:
     verifier whose cached JWKS predates the rotation. Shorter values are refused.
     """
 
-    issuer: str
-    default_audience: str
-    audiences: frozenset[str] = frozenset()
-    first_party_client_id: str = "gatehouse"
-    access_token_ttl: int = 600
-    refresh_idle_timeout: int = 14 * 86400
-    refresh_absolute_lifetime: int = 30 * 86400
-    refresh_reuse_grace: float = 10.0
+    issuer: str = field(
+        metadata=_setting(
+            "The issuer identifier: the `iss` claim of every token and the base URL of the"
+            " metadata endpoints (RFC 8414 §2). An absolute `https://` URL unless"
+            " `development = true`.",
+            key="url",
+        )
+    )
+    default_audience: str = field(
+        metadata=_setting(
+            "Audience used when a request names none. Required when `audiences` has several"
+            " entries.",
+            shown_default="the only entry of `audiences`",
+        )
+    )
+    audiences: frozenset[str] = field(
+        default=frozenset(),
+        metadata=_setting(
+            "Audiences (`aud`) tokens may be issued for. A service client may be limited further."
+        ),
+    )
+    first_party_client_id: str = field(
+        default="gatehouse",
+        metadata=_setting(
+            "The `client_id` claim of tokens from `/login`; refresh tokens of this client"
+            " refresh without client authentication."
+        ),
+    )
+    access_token_ttl: int = field(
+        default=600, metadata=_setting("Access-token lifetime in seconds (1 s … 1 day).")
+    )
+    refresh_idle_timeout: int = field(
+        default=14 * 86400,
+        metadata=_setting("A session whose refresh token is unused this long (seconds) ends."),
+    )
+    refresh_absolute_lifetime: int = field(
+        default=30 * 86400,
+        metadata=_setting(
+            "A session ends this long (seconds) after login whatever happens. Must be ≥ the"
+            " idle timeout."
+        ),
+    )
+    refresh_reuse_grace: float = field(
+        default=10.0,
+        metadata=_setting(
+            "Seconds during which re-presenting the immediate predecessor of the current"
+            " refresh token returns the current pair (concurrent tabs, lost responses). Any"
+            " other reuse revokes the session. 0 … 60."
+        ),
+    )
     password_profile: PasswordProfile = DEFAULT_PROFILE
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     address_throttle: ThrottlePolicy = field(
         default_factory=lambda: ThrottlePolicy(free_failures=20, lockout_failures=100)
     )
-    signing_alg: str = "ES256"
+    signing_alg: str = field(
+        default="ES256",
+        metadata=_setting(
+            f"One of {', '.join(f'`{a}`' for a in SIGNING_ALGORITHMS)}. Use `RS256` when API"
+            " Gateway's own HTTP API JWT authorizer verifies the tokens: it accepts only RSA keys."
+        ),
+    )
     rsa_bits: int = 3072
-    verifier_cache_ttl: int = 300
+    verifier_cache_ttl: int = field(
+        default=300,
+        metadata=_setting(
+            "The longest time verifiers may cache the JWKS. Retired keys stay published"
+            " `access_token_ttl + verifier_cache_ttl` (+ the issuer's own key cache) after a"
+            " rotation, and `/.well-known/jwks.json` is served with at most this `max-age`."
+        ),
+    )
     retired_key_retention: int | None = None
     key_cache_ttl: float = 30.0
     deny_on_revoke: bool = True
-    development: bool = False
+    development: bool = field(
+        default=False,
+        metadata=_setting(
+            "Allows an `http://` issuer, the `memory:` store, the built-in development KEK and"
+            " an inline `[keys] kek`. Never in production.",
+            env="GATEHOUSE_DEVELOPMENT",
+        ),
+    )
 
     def __post_init__(self) -> None:
-        if not self.issuer.startswith("https://") and not self.development:
-            raise ConfigurationError("the issuer must be an https URL (RFC 8414 §2)")
+        _check_issuer_url(self.issuer, self.development)
         if not self.default_audience:
             raise ConfigurationError("a default audience is required")
         if self.access_token_ttl <= 0 or self.access_token_ttl > 86400:
@@ -78,7 +166,9 @@ class IssuerConfig:
         if not 0 <= self.refresh_reuse_grace <= 60:
             raise ConfigurationError("refresh_reuse_grace must be between 0 and 60 s")
         if self.signing_alg not in SIGNING_ALGORITHMS:
-            raise ConfigurationError(f"signing_alg must be one of {sorted(SIGNING_ALGORITHMS)}")
+            raise ConfigurationError(
+                f"signing_alg {self.signing_alg!r}: expected one of {', '.join(SIGNING_ALGORITHMS)}"
+            )
         if self.rsa_bits < 2048:
             raise ConfigurationError("rsa_bits must be at least 2048")
         if (
@@ -90,6 +180,11 @@ class IssuerConfig:
             )
         if self.key_cache_ttl > self.verifier_cache_ttl:
             raise ConfigurationError("key_cache_ttl must not exceed verifier_cache_ttl")
+
+    @property
+    def url(self) -> str:
+        """The issuer under its settings name (``[issuer] url``)."""
+        return self.issuer
 
     @property
     def min_retention(self) -> int:

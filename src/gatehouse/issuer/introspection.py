@@ -16,6 +16,7 @@ from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.refresh_tokens import hash_refresh_token
 from gatehouse.issuer.scopes import format_scope
 from gatehouse.issuer.signing_keys import SigningKeyManager
+from gatehouse.jose import decode_unverified
 from gatehouse.keys.jwks import JWKS
 from gatehouse.storage.ports import ClientStore, DenyList, SessionStore
 from gatehouse.verify import Verifier
@@ -25,7 +26,20 @@ __all__ = ["Introspector"]
 INACTIVE: dict[str, Any] = {"active": False}
 
 
+# Verifiers kept per audience set (the issuer's plus one client's); a handful in practice.
+_MAX_VERIFIERS = 32
+
+
 class Introspector:
+    """Answers RFC 7662 questions about our tokens with bounded work per call.
+
+    An access token may carry any audience the issuer or the client it was issued to
+    may name. Rather than list every client on every call, the token's own
+    ``client_id`` is read first (unverified: it only selects which audiences to
+    accept) and that one client is looked up by id; the signature check that follows
+    is what makes the answer true.
+    """
+
     def __init__(
         self,
         config: IssuerConfig,
@@ -42,29 +56,46 @@ class Introspector:
         self._clients = clients
         self._deny = deny_list
         self._clock = clock
-        self._verifier: tuple[str, Verifier] | None = None
+        self._jwks_fingerprint = ""
+        self._verifiers: dict[tuple[str, ...], Verifier] = {}
 
-    def _verifier_for_current_keys(self) -> Verifier:
-        """A verifier for every key we publish and every audience we may issue for
-        (ours and the clients'), rebuilt when either changes."""
-        document = self._keys.jwks()
+    def _audiences_for(self, token: str) -> tuple[str, ...]:
+        """The issuer's audiences and those of the client the token names, if any."""
         audiences = set(self._config.allowed_audiences)
-        for client in self._clients.list_clients():
-            audiences |= client.allowed_audiences
-        algorithms = sorted({k.get("alg", self._config.signing_alg) for k in document["keys"]})
-        fingerprint = json.dumps([document, sorted(audiences)], sort_keys=True)
-        if self._verifier is None or self._verifier[0] != fingerprint:
+        try:
+            _, unverified = decode_unverified(token)
+        except TokenError:
+            return tuple(sorted(audiences))
+        client_id = unverified.get("client_id")
+        if isinstance(client_id, str) and client_id != self._config.first_party_client_id:
+            client = self._clients.get_client(client_id)
+            if client is not None:
+                audiences |= client.allowed_audiences
+        return tuple(sorted(audiences))
+
+    def _verifier(self, audiences: tuple[str, ...]) -> Verifier:
+        """A verifier for every key we publish and ``audiences``, rebuilt on key changes."""
+        document = self._keys.jwks()
+        fingerprint = json.dumps(document, sort_keys=True)
+        if fingerprint != self._jwks_fingerprint:
+            self._jwks_fingerprint = fingerprint
+            self._verifiers.clear()
+        verifier = self._verifiers.get(audiences)
+        if verifier is None:
+            algorithms = sorted({k.get("alg", self._config.signing_alg) for k in document["keys"]})
             verifier = Verifier(
                 issuer=self._config.issuer,
-                audience=sorted(audiences),
+                audience=list(audiences),
                 keys=JWKS.from_dict(document),
                 algorithms=algorithms or [self._config.signing_alg],
                 leeway=0,
                 cache_size=0,
                 clock=self._clock,
             )
-            self._verifier = (fingerprint, verifier)
-        return self._verifier[1]
+            if len(self._verifiers) >= _MAX_VERIFIERS:
+                self._verifiers.pop(next(iter(self._verifiers)))
+            self._verifiers[audiences] = verifier
+        return verifier
 
     def introspect(self, token: str, *, token_type_hint: str | None = None) -> dict[str, Any]:
         if not isinstance(token, str) or not token or len(token) > 16384:
@@ -75,7 +106,7 @@ class Introspector:
 
     def verify_access_token(self, token: str) -> Claims:
         """The claims of a valid access token we issued; ``TokenError`` otherwise."""
-        return self._verifier_for_current_keys().verify(token)
+        return self._verifier(self._audiences_for(token)).verify(token)
 
     def _access(self, token: str) -> dict[str, Any]:
         try:

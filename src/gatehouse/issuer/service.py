@@ -1,14 +1,24 @@
-"""``TokenService``: the one facade the HTTP and Lambda layers call.
+"""``TokenService``: the one surface of the token service, for HTTP, Lambda and the CLI.
 
-It composes accounts, sessions, clients, signing keys, throttling and audit over the
-storage ports, and owns the cross-cutting rules: which audience and scopes a grant
-may carry, and which access tokens to deny when sessions end. Every method takes and
-returns plain values, raises only ``gatehouse.errors`` classes, and reads time and
-randomness from what was injected.
+Why one facade and private managers: the rules that matter sit *between* the parts.
+Disabling an account must also deny its sessions' live access tokens; a login's
+audience depends on the client; a revocation depends on who asks. A caller handed the
+account or session manager could skip those steps, so the managers are private
+(``_accounts``, ``_sessions``, ...) and every operation, listings included, is a method
+here. Each takes and returns plain values, raises only ``gatehouse.errors`` classes,
+and reads time and randomness from what was injected.
+
+Adding a capability (DPoP, Token Status Lists, token exchange): put its rules in a
+module of its own that takes the ports and parts it needs (``revocation.py`` is the
+pattern), build it once in ``__init__``, and add the methods that state its contract
+here, in the section it belongs to. A grant that binds or marks tokens (``cnf.jkt``,
+``status``) is a keyword argument through ``login``/``refresh``/``client_credentials``
+to the minter, not a second way in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,11 +27,9 @@ from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import (
     ConfigurationError,
     InvalidClientError,
-    InvalidRequestError,
-    TokenError,
     UnauthorizedClientError,
 )
-from gatehouse.issuer.access_tokens import AccessTokenMinter
+from gatehouse.issuer.access_tokens import AccessTokenMinter, MintedToken
 from gatehouse.issuer.accounts import AccountManager
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
@@ -31,16 +39,20 @@ from gatehouse.issuer.kek import KeyEncryptionKey
 from gatehouse.issuer.metadata import server_metadata
 from gatehouse.issuer.passwords import PasswordHasher
 from gatehouse.issuer.results import AccessTokenResponse, RegisteredClient, TokenPair
+from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
 from gatehouse.issuer.throttle import LoginThrottle
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.records import AccountRecord, ClientRecord, DenyKind, SessionRecord
+from gatehouse.storage.records import (
+    AccountRecord,
+    ClientRecord,
+    SessionRecord,
+    SigningKeyRecord,
+)
 
 __all__ = ["TokenService"]
-
-_DENY_MARGIN = 60.0
 
 
 class TokenService:
@@ -60,10 +72,11 @@ class TokenService:
         self.config = config
         self._stores = stores
         self._clock = clock
+        self._random = random
         self._audit = audit or AuditLog()
         if kek.development and not config.development:
             raise ConfigurationError("the development KEK is refused outside development mode")
-        self.keys = SigningKeyManager(
+        self._keys = SigningKeyManager(
             stores.signing_keys, kek, config, clock=clock, audit=self._audit, random=random
         )
         throttle = LoginThrottle(
@@ -73,7 +86,7 @@ class TokenService:
             clock=clock,
             audit=self._audit,
         )
-        self.accounts = AccountManager(
+        self._accounts = AccountManager(
             stores.accounts,
             hasher or PasswordHasher(config.password_profile),
             throttle,
@@ -81,8 +94,8 @@ class TokenService:
             audit=self._audit,
             random=random,
         )
-        self._minter = AccessTokenMinter(config, self.keys, clock=clock, random=random)
-        self.sessions = SessionManager(
+        self._minter = AccessTokenMinter(config, self._keys, clock=clock, random=random)
+        self._sessions = SessionManager(
             stores.sessions,
             stores.accounts,
             stores.deny_list,
@@ -92,14 +105,22 @@ class TokenService:
             audit=self._audit,
             random=random,
         )
-        self.clients = ClientManager(stores.clients, clock=clock, audit=self._audit, random=random)
+        self._clients = ClientManager(stores.clients, clock=clock, audit=self._audit, random=random)
         self._introspector = Introspector(
-            config, self.keys, stores.sessions, stores.deny_list, stores.clients, clock=clock
+            config, self._keys, stores.sessions, stores.deny_list, stores.clients, clock=clock
+        )
+        self._revoker = Revoker(
+            config,
+            self._sessions,
+            stores.sessions,
+            self._introspector,
+            stores.deny_list,
+            audit=self._audit,
         )
 
     def bootstrap(self) -> None:
         """Create the first ACTIVE and NEXT signing keys if the store has none."""
-        self.keys.ensure_keys()
+        self._keys.ensure_keys()
 
     # --- grants ---------------------------------------------------------------------
 
@@ -130,11 +151,11 @@ class TokenService:
         client = self._login_client(client_id)
         aud = choose_audience(self.config, audience, client)
         requested = parse_scope(scope)
-        account = self.accounts.authenticate(username, password, remote_addr=remote_addr)
+        account = self._accounts.authenticate(username, password, remote_addr=remote_addr)
         granted = grant_scope(
             requested, account.allowed_scopes, client.allowed_scopes if client else None
         )
-        return self.sessions.start(
+        return self._sessions.start(
             account,
             audience=aud,
             scope=granted,
@@ -145,10 +166,11 @@ class TokenService:
         self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
     ) -> TokenPair:
         """Refresh with rotation (RFC 6749 §6); grace and reuse per ``sessions``."""
-        return self.sessions.refresh(refresh_token, scope=scope, client_id=client_id)
+        return self._sessions.refresh(refresh_token, scope=scope, client_id=client_id)
 
     def authenticate_client(self, client_id: str, client_secret: str | None) -> ClientRecord:
-        return self.clients.authenticate(client_id, client_secret)
+        """The client if its secret is right (RFC 6749 §2.3.1); ``InvalidClientError``."""
+        return self._clients.authenticate(client_id, client_secret)
 
     def client_credentials(
         self,
@@ -159,7 +181,7 @@ class TokenService:
         scope: str | None = None,
     ) -> AccessTokenResponse:
         """Client credentials grant (RFC 6749 §4.4): an access token, no refresh token."""
-        client = self.clients.authenticate(client_id, client_secret)
+        client = self._clients.authenticate(client_id, client_secret)
         ClientManager.require_grant(client, CLIENT_CREDENTIALS)
         if not client.allowed_audiences:
             raise UnauthorizedClientError("this client has no allowed audience")
@@ -176,7 +198,32 @@ class TokenService:
         )
         return AccessTokenResponse(token, self.config.access_token_ttl, format_scope(granted))
 
-    # --- ending sessions -------------------------------------------------------------
+    def mint_access_token(
+        self,
+        subject: str,
+        *,
+        audience: str | None = None,
+        scope: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        ttl: int | None = None,
+    ) -> MintedToken:
+        """An access token for any subject, no login (``gatehouse token mint``): refused
+        outside development mode, where it would bypass every grant rule."""
+        if not self.config.development:
+            raise ConfigurationError("minting tokens directly is for development mode only")
+        config = self.config
+        if ttl is not None:
+            config = dataclasses.replace(config, access_token_ttl=ttl)
+        minter = AccessTokenMinter(config, self._keys, clock=self._clock, random=self._random)
+        return minter.mint(
+            subject=subject,
+            audience=choose_audience(config, audience, None),
+            scope=parse_scope(list(scope)) or frozenset(),
+            client_id=config.first_party_client_id,
+            roles=tuple(roles),
+        )
+
+    # --- ending sessions and revoking tokens ---------------------------------------
 
     def logout(
         self,
@@ -187,48 +234,23 @@ class TokenService:
     ) -> int:
         """End the session named by a refresh token or sid (or all of the account's);
         return sessions revoked. Unknown tokens are not an error (idempotent)."""
-        if (refresh_token is None) == (sid is None):
-            raise InvalidRequestError("give exactly one of refresh_token and sid")
-        if refresh_token is not None:
-            session = self.sessions.session_for_token(refresh_token)
-        else:
-            session = self._stores.sessions.get_session(str(sid))
-        if session is None:
-            return 0
-        if all_sessions:
-            return self.sessions.revoke_account(session.account_id, reason="logout_all")
-        return int(self.sessions.revoke(session.sid, reason="logout"))
-
-    def revoke_refresh_token(self, token: str, *, client_id: str | None = None) -> None:
-        """RFC 7009: revoke the token's whole session; an unknown token is no error (§2.2)."""
-        session = self.sessions.session_for_token(token)
-        if session is None:
-            return
-        owner = session.client_id or self.config.first_party_client_id
-        if client_id is not None and client_id != owner:
-            raise UnauthorizedClientError("the token was issued to another client")  # §2.1
-        self.sessions.revoke(session.sid, reason="revoked")
-
-    def revoke_access_token(self, token: str) -> None:
-        """Deny one of our access tokens by jti until it expires; others are ignored."""
-        try:
-            claims = self._introspector.verify_access_token(token)
-        except TokenError:
-            return
-        if claims.token_id is not None:
-            self._stores.deny_list.deny(
-                DenyKind.JTI, claims.token_id, expires_at=claims.expires_at + _DENY_MARGIN
-            )
-            self._audit.event("access_token_revoked", jti=claims.token_id)
+        return self._revoker.logout(refresh_token=refresh_token, sid=sid, all_sessions=all_sessions)
 
     def revoke(
         self, token: str, *, token_type_hint: str | None = None, client_id: str | None = None
-    ) -> None:
-        """The RFC 7009 endpoint: either kind of token, hint optional (§2.1)."""
-        if isinstance(token, str) and token.count(".") == 2:
-            self.revoke_access_token(token)
-        else:
-            self.revoke_refresh_token(token, client_id=client_id)
+    ) -> bool:
+        """RFC 7009: either kind of token (a refresh token ends its whole session), hint
+        optional (§2.1). With ``client_id`` only that client's tokens are revoked;
+        another's is ignored like an unknown one (§2.2). True if anything was revoked."""
+        return self._revoker.revoke(token, client_id=client_id)
+
+    def revoke_session(self, sid: str, *, reason: str = "admin_revoked") -> bool:
+        """Revoke one session and deny its access tokens; False if it was not live."""
+        return self._sessions.revoke(sid, reason=reason)
+
+    def revoke_account_sessions(self, account_id: str, *, reason: str = "admin_revoked") -> int:
+        """Revoke every session of an account and deny their access tokens."""
+        return self._sessions.revoke_account(account_id, reason=reason)
 
     def is_denied(self, *, jti: str | None = None, sid: str | None = None) -> bool:
         """Whether an access token was cut off early (for routes that must check)."""
@@ -242,18 +264,22 @@ class TokenService:
 
     def jwks(self) -> dict[str, Any]:
         """The JWKS to publish: next, active and retired public keys."""
-        self.keys.ensure_keys()
-        return self.keys.jwks()
+        self._keys.ensure_keys()
+        return self._keys.jwks()
 
     def rotate_keys(self) -> str:
         """Promote NEXT to ACTIVE, retire ACTIVE, add NEXT; return the new active kid."""
-        return self.keys.rotate()
+        return self._keys.rotate()
+
+    def list_signing_keys(self) -> list[SigningKeyRecord]:
+        """Every signing key record in any state (public parts and states; sealed keys)."""
+        return self._stores.signing_keys.list_signing_keys()
 
     def metadata(self, **paths: Any) -> dict[str, Any]:
         """RFC 8414 metadata; keyword arguments as ``server_metadata``."""
         return server_metadata(self.config, **paths)
 
-    # --- administration -------------------------------------------------------------
+    # --- accounts -------------------------------------------------------------------
 
     def create_account(
         self,
@@ -264,35 +290,44 @@ class TokenService:
         roles: Iterable[str] = (),
         allowed_scopes: Iterable[str] = (),
     ) -> AccountRecord:
-        return self.accounts.create(
+        """A new account; the username is normalised and must be free."""
+        return self._accounts.create(
             username, password, email=email, roles=roles, allowed_scopes=allowed_scopes
         )
 
     def get_account(self, account_id: str) -> AccountRecord:
-        return self.accounts.get(account_id)
+        """The account, or ``InvalidRequestError`` when there is none."""
+        return self._accounts.get(account_id)
 
     def find_account(self, username: str) -> AccountRecord | None:
-        return self.accounts.find(username)
+        """The account with this (normalised) username, or None."""
+        return self._accounts.find(username)
+
+    def list_accounts(self) -> list[AccountRecord]:
+        """Every account (administration; never on a request path)."""
+        return self._stores.accounts.list_accounts()
 
     def change_password(
         self, account_id: str, new_password: str, *, current_password: str | None = None
     ) -> int:
         """Set a new password; every session of the account is revoked."""
         live = self._stores.sessions.list_sessions(account_id)
-        revoked = self.accounts.change_password(
+        revoked = self._accounts.change_password(
             account_id, new_password, current_password=current_password
         )
-        self.sessions.deny_sessions(live)
+        self._sessions.deny_sessions(live)
         return revoked
 
     def disable_account(self, account_id: str) -> int:
+        """Disable the account: its sessions end and their access tokens are denied."""
         live = self._stores.sessions.list_sessions(account_id)
-        revoked = self.accounts.set_disabled(account_id, True)
-        self.sessions.deny_sessions(live)
+        revoked = self._accounts.set_disabled(account_id, True)
+        self._sessions.deny_sessions(live)
         return revoked
 
     def enable_account(self, account_id: str) -> None:
-        self.accounts.set_disabled(account_id, False)
+        """Let a disabled account log in again (its old sessions stay revoked)."""
+        self._accounts.set_disabled(account_id, False)
 
     def set_account_grants(
         self,
@@ -301,10 +336,16 @@ class TokenService:
         roles: Iterable[str] | None = None,
         allowed_scopes: Iterable[str] | None = None,
     ) -> AccountRecord:
-        return self.accounts.set_grants(account_id, roles=roles, allowed_scopes=allowed_scopes)
+        """Replace the account's roles and/or allowed scopes (None leaves one as is)."""
+        return self._accounts.set_grants(account_id, roles=roles, allowed_scopes=allowed_scopes)
 
-    def list_sessions(self, account_id: str) -> list[SessionRecord]:
-        return self._stores.sessions.list_sessions(account_id)
+    def list_sessions(
+        self, account_id: str, *, include_revoked: bool = False
+    ) -> list[SessionRecord]:
+        """The account's sessions, live ones only unless ``include_revoked``."""
+        return self._stores.sessions.list_sessions(account_id, include_revoked=include_revoked)
+
+    # --- clients --------------------------------------------------------------------
 
     def register_client(
         self,
@@ -316,7 +357,8 @@ class TokenService:
         grant_types: Iterable[str] = (CLIENT_CREDENTIALS,),
         confidential: bool = True,
     ) -> RegisteredClient:
-        record, secret = self.clients.register(
+        """A new client and its secret (shown this once; None for a public client)."""
+        record, secret = self._clients.register(
             client_id,
             name=name,
             allowed_audiences=allowed_audiences,
@@ -327,22 +369,28 @@ class TokenService:
         return RegisteredClient(record, secret)
 
     def rotate_client_secret(self, client_id: str) -> str:
-        return self.clients.rotate_secret(client_id)
+        """A new secret for the client; the old one stops working at once."""
+        return self._clients.rotate_secret(client_id)
 
     def disable_client(self, client_id: str) -> None:
-        self.clients.set_disabled(client_id, True)
+        """The client can no longer authenticate (its issued tokens run to ``exp``)."""
+        self._clients.set_disabled(client_id, True)
 
     def enable_client(self, client_id: str) -> None:
-        self.clients.set_disabled(client_id, False)
+        """Let a disabled client authenticate again."""
+        self._clients.set_disabled(client_id, False)
 
     def list_clients(self) -> list[ClientRecord]:
+        """Every registered client (administration; never on a request path)."""
         return self._stores.clients.list_clients()
 
+    # --- housekeeping ---------------------------------------------------------------
+
     def purge(self) -> dict[str, int]:
-        """Housekeeping: drop dead sessions, lapsed deny entries and expired retired keys."""
+        """Drop dead sessions, lapsed deny entries and expired retired keys."""
         now = self._clock.time()
         return {
             "sessions": self._stores.sessions.purge_sessions(before=now),
             "denied": self._stores.deny_list.purge_denied(now=now),
-            "keys": self.keys.prune(),
+            "keys": self._keys.prune(),
         }

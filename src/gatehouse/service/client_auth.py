@@ -16,7 +16,8 @@ from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 
-from gatehouse.errors import InvalidClientError, InvalidRequestError
+from gatehouse.adapters.bearer import read_credentials
+from gatehouse.errors import InvalidClientError, InvalidRequestError, TokenError
 from gatehouse.service.forms import optional_str
 
 __all__ = ["BASIC", "NONE", "POST", "PresentedClient", "presented_client"]
@@ -36,8 +37,7 @@ class PresentedClient:
     method: str
 
 
-def _basic(value: str) -> PresentedClient:
-    encoded = value[6:].strip()
+def _basic(encoded: str) -> PresentedClient:
     if len(encoded) > MAX_CREDENTIAL_CHARS:
         raise InvalidClientError("the Basic credentials are too long")
     try:
@@ -56,14 +56,11 @@ def _basic(value: str) -> PresentedClient:
 
 def presented_client(request: Request, params: Mapping[str, Any]) -> PresentedClient | None:
     """The client credentials in the request, or None if it presents none."""
-    authorizations = request.headers.getlist("authorization")
-    if len(authorizations) > 1:
-        raise InvalidRequestError("more than one Authorization header")
-    basic = (
-        _basic(authorizations[0])
-        if authorizations and authorizations[0][:6].lower() == "basic "
-        else None
-    )
+    try:
+        credentials = read_credentials(request.headers.getlist("authorization"))
+    except TokenError as exc:  # RFC 6749 §5.2: failed client authentication
+        raise InvalidClientError("the Authorization header is malformed") from exc
+    basic = _basic(credentials[1]) if credentials and credentials[0] == "basic" else None
     form_id = optional_str(params, "client_id")
     form_secret = optional_str(params, "client_secret")
     if basic is not None:

@@ -2,7 +2,9 @@
 
 Endpoints are wrapped with ``guarded``: a ``GatehouseError`` becomes its status and
 ``{"error", "error_description"}`` (the description is the error's message, which by
-the house rule never holds a token, secret or password); anything else is a bug and
+the house rule never holds a token, secret or password; for a storage or key-source
+failure it is a fixed "retry" text and the message goes to the log, since it names
+internals the caller cannot act on); anything else is a bug and
 becomes a generic 500 whose log record names the exception type and the frames, never
 its message (which could quote input). Nothing is re-raised to the server, so no
 traceback reaches a client or the server's own error log.
@@ -20,9 +22,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gatehouse.adapters.bearer import challenge
 from gatehouse.errors import (
     GatehouseError,
     InvalidClientError,
+    KeySourceError,
+    StorageError,
     ThrottledError,
     TokenError,
 )
@@ -42,8 +47,11 @@ logger = logging.getLogger("gatehouse.service")
 # must not be cached by the client or any intermediary.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 RETRY_AFTER_STORAGE = 5
+REALM = "gatehouse"
 # Codes of InvalidRequestError that deserve a more precise HTTP status.
 _STATUS_BY_CODE = {"request_too_large": 413, "unsupported_media_type": 415}
+_UNAVAILABLE = f"The service is temporarily unavailable; retry after {RETRY_AFTER_STORAGE} seconds."
+_CONFLICT = "The request conflicted with a concurrent change; retry it."
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -68,18 +76,25 @@ def error_response(exc: GatehouseError) -> JSONResponse:
         return _server_error()
     status = _STATUS_BY_CODE.get(exc.code, exc.status)
     headers: dict[str, str] = {}
+    description = exc.message
+    if isinstance(exc, StorageError | KeySourceError):
+        # Which store failed and how is for the operator (the log), not the caller: the
+        # caller can only retry (or, on a conflict, repeat the request).
+        logger.warning("%s: %s (%s): %s", status, type(exc).__name__, exc.code, exc.message)
+        description = _UNAVAILABLE if exc.status == 503 else _CONFLICT
     if isinstance(exc, ThrottledError):
         headers["Retry-After"] = str(exc.retry_after)
     elif exc.status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_STORAGE)
-        logger.warning("service unavailable: %s (%s)", type(exc).__name__, exc.code)
     elif isinstance(exc, InvalidClientError):
         # RFC 6749 §5.2: a 401 carries the challenge for the scheme the client may use;
         # RFC 9110 §15.5.2 requires WWW-Authenticate on every 401.
-        headers["WWW-Authenticate"] = 'Basic realm="gatehouse", charset="UTF-8"'
+        headers["WWW-Authenticate"] = challenge(
+            None, realm=REALM, scheme="Basic", params={"charset": "UTF-8"}
+        )
     elif isinstance(exc, TokenError):
-        headers["WWW-Authenticate"] = f'Bearer realm="gatehouse", error="{exc.error}"'
-    body = {"error": exc.error, "error_description": exc.message}
+        headers["WWW-Authenticate"] = challenge(exc, realm=REALM)
+    body = {"error": exc.error, "error_description": description}
     return json_response(body, status=status, headers=headers)
 
 

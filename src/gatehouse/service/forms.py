@@ -87,8 +87,37 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is Unicode text, i.e. encodable as UTF-8 (no lone surrogates)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_surrogates(document: Any) -> None:
+    """RFC 8259 §8.2: a string escaping a lone surrogate (``"\\ud800"``) parses in Python
+    but is not Unicode text; every later ``encode`` (hashing a password, writing a row)
+    would fail. Refuse it here, once, for every member name and string at any depth."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not _is_text(item):
+                raise InvalidRequestError("the body holds a string that is not valid Unicode")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """A JSON object with unique member names; ``InvalidRequestError`` otherwise."""
+    """A JSON object with unique member names and Unicode strings; ``InvalidRequestError``
+    otherwise."""
     try:
         document = json.loads(body.decode("utf-8"), object_pairs_hook=_refuse_duplicates)
     except InvalidRequestError:
@@ -97,6 +126,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         raise InvalidRequestError("the body is not valid JSON") from None
     if not isinstance(document, dict):
         raise InvalidRequestError("the body must be a JSON object")
+    _refuse_surrogates(document)
     return document
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
+import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
@@ -153,7 +154,7 @@ class LambdaBridge:
         try:
             body = view.decoded_body()
         except InvalidRequestError as exc:
-            error = f'{{"error":"invalid_request","error_description":"{exc.message}"}}'
+            error = json.dumps({"error": exc.error, "error_description": exc.message})
             return _shape(view, 400, [("content-type", "application/json")], error.encode())
         loop, queue = self._start()
         done: asyncio.Future[_Result] = loop.create_future()

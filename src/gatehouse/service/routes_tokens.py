@@ -12,12 +12,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gatehouse.adapters.bearer import read_credentials
 from gatehouse.errors import (
     InvalidClientError,
     InvalidRequestError,
     TokenError,
     UnsupportedGrantTypeError,
 )
+from gatehouse.issuer.scopes import requested_target
 from gatehouse.service.client_auth import presented_client
 from gatehouse.service.context import ServiceContext, context_of, remote_addr
 from gatehouse.service.cookies import (
@@ -108,7 +110,7 @@ async def _client_credentials_grant(
     client = presented_client(request, params)
     if client is None or client.client_secret is None:
         raise InvalidClientError("client authentication is required for client_credentials")
-    audience = optional_str(params, "audience") or optional_str(params, "resource")
+    audience = requested_target(optional_str(params, "audience"), optional_str(params, "resource"))
     result = await ctx.call(
         ctx.service.client_credentials,
         client.client_id,
@@ -138,13 +140,10 @@ async def token(request: Request) -> Response:
 
 
 async def _sid_from_bearer(ctx: ServiceContext, request: Request) -> str | None:
-    values = request.headers.getlist("authorization")
-    bearer = [v for v in values if v[:7].lower() == "bearer "]
-    if not bearer:
+    credentials = read_credentials(request.headers.getlist("authorization"))
+    if credentials is None or credentials[0] != "bearer":
         return None
-    if len(values) > 1:
-        raise InvalidRequestError("more than one Authorization header")
-    answer = await ctx.call(ctx.service.introspect, bearer[0][7:].strip())
+    answer = await ctx.call(ctx.service.introspect, credentials[1])
     sid = answer.get("sid") if answer.get("active") else None
     if not isinstance(sid, str) or answer.get("token_type") != "Bearer":
         raise TokenError("the access token is not active")
