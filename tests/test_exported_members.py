@@ -20,6 +20,7 @@ def test_top_level_exports_are_pinned() -> None:
             "KeySourceError",
             "ManualClock",
             "RemoteJWKS",
+            "RemoteStatusLists",
             "SystemClock",
             "TokenError",
             "Verifier",

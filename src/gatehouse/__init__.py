@@ -24,6 +24,7 @@ from gatehouse.verify import Verifier
 
 if TYPE_CHECKING:
     from gatehouse.keys.remote import RemoteJWKS
+    from gatehouse.keys.status_lists import RemoteStatusLists
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "KeySourceError",
     "ManualClock",
     "RemoteJWKS",
+    "RemoteStatusLists",
     "SystemClock",
     "TokenError",
     "Verifier",
@@ -50,4 +52,9 @@ def __getattr__(name: str) -> Any:
         from gatehouse.keys.remote import RemoteJWKS
 
         return RemoteJWKS
+    if name == "RemoteStatusLists":
+        # Token Status Lists (draft-ietf-oauth-status-list): imported on first use too.
+        from gatehouse.keys.status_lists import RemoteStatusLists
+
+        return RemoteStatusLists
     raise AttributeError(f"module 'gatehouse' has no attribute {name!r}")
