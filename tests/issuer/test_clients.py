@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
-from issuer_helpers import verifier_for
+from issuer_helpers import make_config, verifier_for
 
 from gatehouse import ManualClock
 from gatehouse.errors import (
@@ -14,7 +17,8 @@ from gatehouse.errors import (
     InvalidTargetError,
     UnauthorizedClientError,
 )
-from gatehouse.issuer import TokenService
+from gatehouse.issuer import KeyEncryptionKey, TokenService
+from gatehouse.storage.ports import Stores
 
 BILLING = "https://billing.example"
 
@@ -114,4 +118,38 @@ def test_client_token_introspects_and_revokes(service: TokenService, billing: st
     info = service.introspect(token)
     assert (info["active"], info["aud"], info["client_id"]) == (True, BILLING, "billing-svc")
     service.revoke(token)
+    assert service.introspect(token) == {"active": False}
+
+
+class _NoScans:
+    """A real client store that fails the test if anything lists every client."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def list_clients(self) -> list[Any]:
+        raise AssertionError("list_clients called on a request path")
+
+
+def test_introspection_looks_up_one_client_not_all(
+    stores: Stores, kek: KeyEncryptionKey, clock: ManualClock
+) -> None:
+    """Introspecting client and first-party tokens never lists every client (bounded
+    work per call), yet a client audience still introspects active."""
+    admin = TokenService(make_config(), stores, kek, clock=clock)
+    secret = admin.register_client("billing-svc", allowed_audiences=[BILLING]).client_secret
+    assert secret is not None
+    admin.create_account("bob", "correct horse")
+    guarded = dataclasses.replace(stores, clients=_NoScans(stores.clients))
+    service = TokenService(make_config(), guarded, kek, clock=clock)
+    token = service.client_credentials("billing-svc", secret).access_token
+    info = service.introspect(token)
+    assert (info["active"], info["aud"]) == (True, BILLING)
+    pair = service.login("bob", "correct horse")
+    assert service.introspect(pair.access_token)["active"] is True
+    assert service.introspect("a.b.c") == {"active": False}
+    assert service.revoke(token, client_id="billing-svc") is True
     assert service.introspect(token) == {"active": False}
