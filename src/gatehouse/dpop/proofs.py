@@ -36,9 +36,12 @@ def single_proof(dpop: str | Sequence[str] | None) -> str:
             code = "dpop_proof_missing" if not values else "dpop_multiple_proofs"
             raise InvalidDPoPProofError("exactly one DPoP header is required", code=code)
         dpop = values[0]
-    if not isinstance(dpop, str) or not dpop.strip():
+    if not isinstance(dpop, str):
+        raise InvalidDPoPProofError("the DPoP header is not text", code="dpop_malformed")
+    value = dpop.strip(" \t")  # optional whitespace around a field value (RFC 9110 §5.5)
+    if not value:
         raise InvalidDPoPProofError("the DPoP header is empty", code="dpop_proof_missing")
-    return dpop.strip()
+    return value
 
 
 class ProofChecker:

@@ -157,8 +157,11 @@ class DPoPProof:
     @property
     def replay_key(self) -> str:
         """One proof, one target: a fixed-size hash of (jkt, htm, htu, jti) (§11.1)."""
-        material = dumps_compact([self.jkt, self.htm, self.htu, self.jti])
-        return b64url_encode(hashlib.sha256(material).digest())
+        digest = hashlib.sha256()
+        for part in (self.jkt, self.htm, self.htu, self.jti):
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(4, "big") + data)  # length-prefixed: unambiguous
+        return b64url_encode(digest.digest())
 
     def __repr__(self) -> str:
         return f"<DPoPProof jkt={self.jkt} {self.htm} {self.htu}>"
@@ -224,7 +227,7 @@ def check_proof(
         raise _fail(f"the DPoP proof is not a compact JWS ({exc.code})", code) from None
     # Step 4; media types compare case-insensitively (RFC 7515 §4.1.9).
     typ = jws.header.get("typ")
-    if not isinstance(typ, str) or normalize_typ(typ) != DPOP_TYP:
+    if typ != DPOP_TYP and (not isinstance(typ, str) or normalize_typ(typ) != DPOP_TYP):
         raise _fail("the proof's typ is not dpop+jwt", "dpop_typ")
     if jws.alg not in policy.algorithms:  # step 5, before any key work
         raise _fail(f"algorithm {jws.alg!r} is not allowed for DPoP", "dpop_alg_not_allowed")
