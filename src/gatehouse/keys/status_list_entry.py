@@ -20,6 +20,7 @@ class ListEntry:
         "etag",
         "fresh_until",
         "next_fetch",
+        "one_bit",
         "status_list",
         "token",
         "usable_until",
@@ -37,6 +38,8 @@ class ListEntry:
         self.token = token
         # The decoded list itself, one attribute away for the hot path.
         self.status_list: StatusList = token.status_list if token is not None else _EMPTY
+        # The raw bytes of a 1-bit list (the common case), for the inlined lookup.
+        self.one_bit = self.status_list.data if self.status_list.bits == 1 else None
         self.fresh_until = fresh_until
         self.usable_until = usable_until
         self.next_fetch = next_fetch

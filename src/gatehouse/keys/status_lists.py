@@ -30,7 +30,7 @@ from gatehouse.errors import (
     KeySourceError,
     StatusListFetchError,
 )
-from gatehouse.jose.status_list import StatusList
+from gatehouse.jose.status_list import INVALID, StatusList
 from gatehouse.jose.status_list_token import StatusListToken
 from gatehouse.keys.status_fetch import StatusListFetcher, UrllibStatusListFetcher
 from gatehouse.keys.status_list_entry import UNATTACHED, Flight, ListEntry, refusal
@@ -180,19 +180,17 @@ class RemoteStatusLists:
             uri, idx = checked
             status_list = self._refreshed(uri)
         else:
-            # StatusList.status inlined (a method call costs more than the lookup itself).
-            sl = entry.status_list
-            if idx >= 0:
+            # StatusList.status inlined for the 1-bit lists gatehouse issues (the method
+            # call would cost more than the lookup); other widths take the method below.
+            data = entry.one_bit
+            if data is not None and idx >= 0:
                 try:
-                    byte = sl.data[idx >> sl.per_byte_shift]
-                except IndexError:
-                    pass
-                else:
-                    value = (byte >> ((idx & sl.slot_mask) << sl.width_shift)) & sl.mask
-                    if value:
-                        raise refusal(value)
+                    if (data[idx >> 3] >> (idx & 7)) & 1:
+                        raise refusal(INVALID)
                     return
-            status_list = sl
+                except IndexError:
+                    pass  # outside the list: status() below raises the precise error
+            status_list = entry.status_list
         value = status_list.status(idx)
         if value:
             raise refusal(value)
