@@ -231,3 +231,56 @@ def test_async_variant_agrees(
     assert asyncio.run(dpop_verifier.verify_request_async(**kw)).subject == "user-1"  # type: ignore[arg-type]
     with pytest.raises(DPoPProofReplayError):
         asyncio.run(dpop_verifier.verify_request_async(**kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.redis
+def test_replay_is_refused_by_another_instance_sharing_redis(
+    verifier: Verifier, clock: ManualClock, make_token: MakeToken, client_key: JWK
+) -> None:
+    """Two instances over one Redis replay cache: a proof used on one fails on the other."""
+    import secrets
+
+    from backend_servers import REDIS_URL, redis_down, unavailable
+
+    reason = redis_down()
+    if reason:
+        unavailable("Redis", reason)
+    from gatehouse.storage.redis_dpop import RedisReplayCache
+
+    prefix = f"gh_test:{secrets.token_hex(6)}:"
+    shared = RedisReplayCache(REDIS_URL, prefix=prefix)
+    try:
+        first = DPoPVerifier(verifier, replay=shared, clock=clock)
+        second = DPoPVerifier(
+            verifier, replay=RedisReplayCache(REDIS_URL, prefix=prefix), clock=clock
+        )
+        token = make_token(client_key.thumbprint())
+        proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+        assert _call(first, token, proof)
+        with pytest.raises(DPoPProofReplayError):
+            _call(second, token, proof)
+    finally:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+        shared.close()
+
+
+def test_replay_cache_down_fails_closed(
+    verifier: Verifier, clock: ManualClock, make_token: MakeToken, client_key: JWK
+) -> None:
+    """An unreachable Redis replay cache is StorageUnavailableError (503), never an accept."""
+    pytest.importorskip("redis")
+    from backend_servers import free_port
+    from gatehouse.errors import StorageUnavailableError
+    from gatehouse.storage.redis_dpop import RedisReplayCache
+
+    dead = RedisReplayCache(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.5)
+    dv = DPoPVerifier(verifier, replay=dead, clock=clock)
+    token = make_token(client_key.thumbprint())
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(StorageUnavailableError):
+        _call(dv, token, proof)
