@@ -132,7 +132,7 @@ def cold_start(workdir: Path, runs: int) -> None:
     print(f"    overhead over bare Python               {cold_ms - bare_ms:8.1f} ms")
     print(f"    ratio cold / bare                       {cold_ms / bare_ms:8.2f}x")
     cpu_bare, cpu_cold = statistics.median(CPU["pass"]), statistics.median(CPU[COLD])
-    print(f"    CPU (user+sys) over bare Python         {cpu_cold - cpu_bare:8.1f} ms (load-robust)")
+    print(f"    CPU (user+sys) over bare Python         {cpu_cold - cpu_bare:8.1f} ms")
 
 
 # --- (b) protected vs open route, same server --------------------------------------
