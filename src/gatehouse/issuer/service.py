@@ -24,11 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
-from gatehouse.errors import (
-    ConfigurationError,
-    InvalidClientError,
-    UnauthorizedClientError,
-)
+from gatehouse.errors import ConfigurationError, InvalidClientError, UnauthorizedClientError
 from gatehouse.issuer.access_tokens import AccessTokenMinter, MintedToken
 from gatehouse.issuer.accounts import AccountManager
 from gatehouse.issuer.audit import AuditLog
@@ -45,12 +41,7 @@ from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
 from gatehouse.issuer.throttle import LoginThrottle
 from gatehouse.storage.ports import Stores
-from gatehouse.storage.records import (
-    AccountRecord,
-    ClientRecord,
-    SessionRecord,
-    SigningKeyRecord,
-)
+from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord, SigningKeyRecord
 
 __all__ = ["TokenService"]
 

@@ -32,6 +32,7 @@ from gatehouse.issuer.scopes import format_scope, grant_scope, parse_scope
 from gatehouse.jose import b64url_encode
 from gatehouse.storage.ports import AccountStore, DenyList, SessionStore
 from gatehouse.storage.records import (
+    REUSE_REASON,
     AccountRecord,
     DenyKind,
     RefreshTokenRecord,
@@ -39,7 +40,6 @@ from gatehouse.storage.records import (
     RotationRequest,
     SessionRecord,
 )
-from gatehouse.storage.rotation import REUSE_REASON
 
 __all__ = ["SessionManager"]
 
