@@ -3,7 +3,7 @@
 ``gatehouse dev`` sets these for the functions it runs (pointing at itself), and
 ``gatehouse deploy sam`` puts them in each function's environment:
 
-* ``GATEHOUSE_ISSUER``: the ``iss`` tokens must carry;
+* ``GATEHOUSE_ISSUER_URL``: the ``iss`` tokens must carry (the token service's ``[issuer] url``);
 * ``GATEHOUSE_AUDIENCE``: the ``aud`` tokens must carry;
 * ``GATEHOUSE_JWKS_URL``: the token service's published keys.
 
@@ -39,7 +39,7 @@ def required(name: str, environ: Mapping[str, str] | None = None) -> str:
 def verifier_from_environment(environ: Mapping[str, str] | None = None) -> Verifier:
     """A Verifier against the token service's JWKS (plain http is allowed to loopback only)."""
     return Verifier(
-        issuer=required("GATEHOUSE_ISSUER", environ),
+        issuer=required("GATEHOUSE_ISSUER_URL", environ),
         audience=required("GATEHOUSE_AUDIENCE", environ),
         keys=RemoteJWKS(required("GATEHOUSE_JWKS_URL", environ)),
         algorithms=ALGORITHMS,

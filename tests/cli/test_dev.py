@@ -178,6 +178,8 @@ def test_routes_events_failures_and_the_token_service(project: Project) -> None:
         assert http.get("/guarded/x").status_code == 401
         mint = subprocess.run(
             [GATEHOUSE, "--json", "token", "mint", "alice", "--scope", "orders:read"],
+            # dev on a port of its own is the issuer there: PORT tells the CLI, as in the tour
+            env={**os.environ, "PORT": url.rsplit(":", 1)[1]},
             cwd=project.root,
             capture_output=True,
             text=True,

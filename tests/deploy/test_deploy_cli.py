@@ -82,5 +82,5 @@ def test_existing_template_is_kept_without_force(project: Path) -> None:
 
 def test_ready_made_authorizer_names_missing_settings() -> None:
     """Without its environment the authorizer names each missing variable."""
-    with pytest.raises(ConfigurationError, match="GATEHOUSE_ISSUER, GATEHOUSE_AUDIENCE"):
+    with pytest.raises(ConfigurationError, match="GATEHOUSE_ISSUER_URL, GATEHOUSE_AUDIENCE"):
         build_authorizer({"GATEHOUSE_JWKS_URL": "https://auth.example.com/jwks.json"})

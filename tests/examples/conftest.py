@@ -35,7 +35,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     app = build_app(settings, password_profile=FAST_TEST_PROFILE)
     with serve(app) as url, build_stores(settings) as stores:
         service = build_token_service(settings, stores, password_profile=FAST_TEST_PROFILE)
-        monkeypatch.setenv("GATEHOUSE_ISSUER", settings.issuer.url)
+        monkeypatch.setenv("GATEHOUSE_ISSUER_URL", settings.issuer.url)
         monkeypatch.setenv("GATEHOUSE_AUDIENCE", settings.issuer.default_audience)
         monkeypatch.setenv("GATEHOUSE_JWKS_URL", f"{url}/.well-known/jwks.json")
         monkeypatch.setenv("GATEHOUSE_TOKEN_URL", f"{url}/token")

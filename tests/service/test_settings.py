@@ -25,7 +25,8 @@ url = "sqlite:///data/gatehouse.db"
 refresh_cookie = true
 
 [[functions]]
-path = "/orders"
+name = "orders"
+routes = ["GET /orders"]
 handler = "orders.app:handler"
 
 [dev]
@@ -39,8 +40,8 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_file_is_read_and_unknown_tables_ignored(tmp_path: Path) -> None:
-    """My tables are read; the gateway's [[functions]] and [dev] are left alone."""
+def test_file_is_read_with_every_table(tmp_path: Path) -> None:
+    """The service's tables are read, and the gateway's [[functions]] and [dev] beside them."""
     settings = load_settings(_write(tmp_path, GOOD))
     assert settings.issuer.url == "https://auth.example.com"
     assert settings.issuer.default_audience == "https://api.example.com"
@@ -112,11 +113,9 @@ def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
 
 def test_issuer_rules_are_prefixed_with_their_table(tmp_path: Path) -> None:
     """The domain's own refusals (an http issuer outside development) name [issuer]."""
-    settings = load_settings(
-        _write(tmp_path, GOOD.replace("https://auth.example.com", "http://auth.example.com"))
-    )
+    path = _write(tmp_path, GOOD.replace("https://auth.example.com", "http://auth.example.com"))
     with pytest.raises(ConfigurationError, match=r"^\[issuer\] "):
-        build_issuer_config(settings)
+        build_issuer_config(load_settings(path))
 
 
 def test_kek_is_required_outside_development(tmp_path: Path) -> None:

@@ -119,6 +119,13 @@ def json_option(func: F) -> F:
 def root(ctx: click.Context, config_path: Path, json_output: bool, debug: bool) -> None:
     """gatehouse: JWT authentication for serverless microservices."""
     overrides = ctx.obj if isinstance(ctx.obj, CliOverrides) else CliOverrides()
-    state = CliState(config_path, json_output=json_output, debug=debug, overrides=overrides)
+    source = ctx.get_parameter_source("config_path")
+    state = CliState(
+        config_path,
+        json_output=json_output,
+        debug=debug,
+        overrides=overrides,
+        config_given=source is not None and source is not click.core.ParameterSource.DEFAULT,
+    )
     ctx.obj = state
     ctx.call_on_close(state.close)

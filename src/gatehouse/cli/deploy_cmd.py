@@ -12,6 +12,8 @@ from rich.markup import escape
 
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.failure import CliFailure
+from gatehouse.deploy.spec import LAMBDA_PYTHON_RUNTIMES
+from gatehouse.issuer.config import SIGNING_ALGORITHMS
 
 __all__ = ["deploy"]
 
@@ -52,10 +54,18 @@ def _write_atomically(path: Path, text: str) -> None:
     " authorizer, or as each [[functions]] auth says.",
 )
 @click.option(
-    "--signing-alg", help="The deployed issuer's algorithm (default: [issuer] signing_alg)."
+    "--signing-alg",
+    type=click.Choice(SIGNING_ALGORITHMS),
+    help="The deployed issuer's algorithm (default: [issuer] signing_alg).",
 )
 @click.option("--code-uri", default=".", show_default=True, help="CodeUri of every function.")
-@click.option("--runtime", default="python3.12", show_default=True)
+@click.option(
+    "--runtime",
+    type=click.Choice(LAMBDA_PYTHON_RUNTIMES),
+    default="python3.12",
+    show_default=True,
+    help="The Lambda runtime of every function.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing template.")
 @json_option
 @click.pass_context
@@ -74,16 +84,17 @@ def sam(
     from gatehouse.deploy.sam import render_template, sam_template
     from gatehouse.deploy.spec import DeploySpec
     from gatehouse.functions.spec import Protection
-    from gatehouse.functions.table import read_functions
+    from gatehouse.service.settings_checks import check_function_routes
 
     state = state_of(ctx)
     settings = state.settings()
+    check_function_routes(settings.functions)
     if output.exists() and not force:
         raise CliFailure(f"{output} exists; use --force to overwrite it")
     # ${GATEHOUSE_DEV_URL}-style values only mean something under `gatehouse dev`.
     services = tuple(
         dataclasses.replace(s, environment=tuple(kv for kv in s.environment if "${" not in kv[1]))
-        for s in read_functions(state.config_path)
+        for s in settings.functions
     )
     if authorizer != "config":
         chosen = Protection(authorizer)

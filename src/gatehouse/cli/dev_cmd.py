@@ -27,4 +27,4 @@ def dev(ctx: click.Context, host: str | None, port: int | None) -> None:
     from gatehouse.gateway.serve import run_gateway
 
     state = state_of(ctx)
-    run_gateway(state.settings(), state.stores(), state.config_path, host, port)
+    run_gateway(state.settings(), state.stores(), host, port)

@@ -12,6 +12,7 @@ from rich.markup import escape
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.scaffold import InitResult, initialise
 from gatehouse.cli.scaffold_text import EXAMPLE_CLIENT_ID, InitChoices
+from gatehouse.issuer.config import SIGNING_ALGORITHMS
 
 __all__ = ["init"]
 
@@ -55,26 +56,46 @@ def _next_steps(console: Console, result: InitResult, config_flag: str) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace an existing project (old files kept as backups)."
 )
-@click.option("--issuer", default=_DEFAULTS.issuer, show_default=True, help="The issuer URL (iss).")
+@click.option(
+    "--issuer",
+    help="The issuer URL (iss) [default: http://127.0.0.1:PORT, this server in `gatehouse dev`].",
+)
 @click.option(
     "--audience", default=_DEFAULTS.audience, show_default=True, help="The API audience (aud)."
 )
 @click.option(
     "--signing-alg",
-    type=click.Choice(["ES256", "EdDSA", "RS256", "PS256"]),
+    type=click.Choice(SIGNING_ALGORITHMS),
     default=_DEFAULTS.signing_alg,
     show_default=True,
     help="Signing algorithm (RS256 if services use API Gateway's JWT authorizer).",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=_DEFAULTS.port, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=_DEFAULTS.port,
+    envvar="PORT",
+    show_default=True,
+    help="The port of `gatehouse dev` (env PORT), and so of the development issuer URL.",
+)
 @json_option
 @click.pass_context
 def init(
-    ctx: click.Context, force: bool, issuer: str, audience: str, signing_alg: str, port: int
+    ctx: click.Context,
+    force: bool,
+    issuer: str | None,
+    audience: str,
+    signing_alg: str,
+    port: int,
 ) -> None:
     """Create gatehouse.toml, the SQLite store, signing keys and a development KEK."""
     state = state_of(ctx)
-    choices = InitChoices(issuer=issuer, audience=audience, signing_alg=signing_alg, port=port)
+    choices = InitChoices(
+        issuer=issuer or f"http://{_DEFAULTS.host}:{port}",
+        audience=audience,
+        signing_alg=signing_alg,
+        port=port,
+    )
     result = initialise(state.config_path, choices, force=force, overrides=state.overrides)
     flag = "" if state.config_path == Path("gatehouse.toml") else f" --config {state.config_path}"
     data = {

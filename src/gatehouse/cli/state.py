@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CONFIG", "CliOverrides", "CliState"]
 
 DEFAULT_CONFIG = "gatehouse.toml"
+_ENV_ONLY = ("GATEHOUSE_STORAGE_URL", "GATEHOUSE_ISSUER_URL")
+"""Either of these set and no settings file: the environment alone configures the CLI
+(as in a container or a CI job), exactly as it configures the Lambda token service."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class CliOverrides:
 class CliState:
     config_path: Path
     json_output: bool = False
+    config_given: bool = False  # --config or GATEHOUSE_CONFIG named the file
     debug: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     overrides: CliOverrides = field(default_factory=CliOverrides)
@@ -52,11 +56,19 @@ class CliState:
             from gatehouse.service.settings import load_settings
 
             if not self.config_path.exists():
+                if not self.config_given and any(self.environ.get(n) for n in _ENV_ONLY):
+                    self._settings = _on_dev_port(
+                        load_settings(None, environ=self.environ), self.environ
+                    )
+                    return self._settings
                 raise ConfigurationError(
                     f"{self.config_path} not found; run `gatehouse init` here, or pass"
-                    " --config PATH (or set GATEHOUSE_CONFIG)"
+                    " --config PATH (or set GATEHOUSE_CONFIG), or configure it from the"
+                    " environment alone (GATEHOUSE_STORAGE_URL, GATEHOUSE_ISSUER_URL, …)"
                 )
-            self._settings = load_settings(self.config_path, environ=self.environ)
+            self._settings = _on_dev_port(
+                load_settings(self.config_path, environ=self.environ), self.environ
+            )
         return self._settings
 
     def stores(self, *, create: bool = False) -> OpenStores:
@@ -90,6 +102,18 @@ class CliState:
             self._stores.close()
             self._stores = None
             self._service = None
+
+
+def _on_dev_port(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """The CLI sees the issuer ``gatehouse dev`` serves: with ``PORT`` set in this shell (as
+    for ``PORT=N gatehouse dev``), a development loopback issuer is on that port, unless
+    ``GATEHOUSE_ISSUER_URL`` names the issuer outright."""
+    from gatehouse.service.settings import follow_dev_port
+
+    text = environ.get("PORT", "")
+    if "GATEHOUSE_ISSUER_URL" in environ or not text.isdigit() or int(text) > 65535:
+        return settings
+    return follow_dev_port(settings, int(text))
 
 
 def _require_sqlite_file(settings: Settings) -> None:

@@ -5,10 +5,11 @@ authorizer of their own. It verifies against the token service's published JWKS
 (``RemoteJWKS``, cached across warm invocations) with the settings the template puts in
 the function's environment:
 
-* ``GATEHOUSE_ISSUER``: the expected ``iss``;
+* ``GATEHOUSE_ISSUER_URL``: the expected ``iss`` (the token service's ``[issuer] url``);
 * ``GATEHOUSE_AUDIENCE``: the expected ``aud``;
 * ``GATEHOUSE_JWKS_URL``: where the keys are (``{issuer}/.well-known/jwks.json``);
-* ``GATEHOUSE_ALGORITHMS``: optional, comma-separated (default ``ES256,EdDSA,RS256,PS256``);
+* ``GATEHOUSE_ALGORITHMS``: comma-separated; the template sets the issuer's one algorithm
+  (when unset: every algorithm a gatehouse issuer signs with);
 * ``GATEHOUSE_SCOPES``: optional, space-separated scopes every call needs.
 
 The authorizer is built on the first invocation, not at import, so a missing variable
@@ -26,8 +27,6 @@ from gatehouse.errors import ConfigurationError
 
 __all__ = ["build_authorizer", "handler"]
 
-_DEFAULT_ALGORITHMS = "ES256,EdDSA,RS256,PS256"
-
 
 class _Built:
     authorizer: BearerAuthorizer | None = None
@@ -38,14 +37,18 @@ def build_authorizer(environ: Mapping[str, str]) -> BearerAuthorizer:
 
     missing = [
         name
-        for name in ("GATEHOUSE_ISSUER", "GATEHOUSE_AUDIENCE", "GATEHOUSE_JWKS_URL")
+        for name in ("GATEHOUSE_ISSUER_URL", "GATEHOUSE_AUDIENCE", "GATEHOUSE_JWKS_URL")
         if not environ.get(name)
     ]
     if missing:
         raise ConfigurationError(f"the authorizer needs {', '.join(missing)} in its environment")
-    algorithms = environ.get("GATEHOUSE_ALGORITHMS") or _DEFAULT_ALGORITHMS
+    algorithms = environ.get("GATEHOUSE_ALGORITHMS")
+    if not algorithms:  # the issuer's package is imported only when the template did not say
+        from gatehouse.issuer.config import SIGNING_ALGORITHMS
+
+        algorithms = ",".join(SIGNING_ALGORITHMS)
     verifier = Verifier(
-        issuer=environ["GATEHOUSE_ISSUER"],
+        issuer=environ["GATEHOUSE_ISSUER_URL"],
         audience=environ["GATEHOUSE_AUDIENCE"],
         keys=RemoteJWKS(environ["GATEHOUSE_JWKS_URL"]),
         algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],

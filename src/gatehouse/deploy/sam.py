@@ -92,8 +92,9 @@ def _conditions() -> dict[str, Any]:
 def _verifier_environment(spec: DeploySpec) -> dict[str, Any]:
     """What a protected function (or authorizer) needs to verify tokens itself."""
     return {
-        "GATEHOUSE_ISSUER": _ref("IssuerUrl"),
+        "GATEHOUSE_ISSUER_URL": _ref("IssuerUrl"),
         "GATEHOUSE_AUDIENCE": spec.audience,
+        "GATEHOUSE_ALGORITHMS": spec.signing_alg,
         "GATEHOUSE_JWKS_URL": _sub("${IssuerUrl}/.well-known/jwks.json"),
         "GATEHOUSE_TOKEN_URL": _sub("${IssuerUrl}/token"),
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gatehouse.errors import ConfigurationError
 
-__all__ = ["Protection", "Route", "ServiceSpec", "parse_route"]
+__all__ = ["Protection", "Route", "ServiceSpec", "parse_route", "route_pattern"]
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
 _PATH = re.compile(r"^/[A-Za-z0-9._~\-/{}+]*$")
@@ -31,6 +31,20 @@ class Protection(enum.Enum):
 class Route:
     method: str
     path: str
+
+
+def route_pattern(route: Route) -> re.Pattern[str]:
+    """``/profiles/{sub}`` → a regex with a named group; ``{proxy+}`` spans slashes (the
+    path-variable rules of API Gateway HTTP APIs)."""
+    parts = []
+    for piece in re.split(r"(\{[^}]+\})", route.path):
+        if piece.startswith("{") and piece.endswith("}"):
+            name = piece[1:-1]
+            greedy = name.endswith("+")
+            parts.append(f"(?P<{name.rstrip('+')}>{'.+' if greedy else '[^/]+'})")
+        else:
+            parts.append(re.escape(piece))
+    return re.compile("^" + "".join(parts) + "$")
 
 
 def parse_route(text: str) -> Route:

@@ -21,7 +21,12 @@ from typing import Any
 
 from anyio import to_thread
 
-from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError
+from gatehouse.errors import (
+    ConfigurationError,
+    GatehouseError,
+    InsufficientScopeError,
+    TokenError,
+)
 from gatehouse.functions.spec import Protection
 from gatehouse.gateway.events import DevRequest, authorizer_event, http_response, proxy_event
 from gatehouse.gateway.handlers import DevFunction
@@ -77,6 +82,17 @@ class DevGateway:
         verifier: Verifier | None,
         log: Callable[[str], None],
     ) -> None:
+        for function in functions:
+            # Real checks, not asserts (gone under python -O): a guarded route without its
+            # guard would be an open route.
+            if function.spec.protection is Protection.JWT and verifier is None:
+                raise ConfigurationError(
+                    f'[[functions]] {function.spec.name}: auth = "jwt" needs a verifier'
+                )
+            if function.spec.protection is Protection.LAMBDA and function.authorizer is None:
+                raise ConfigurationError(
+                    f'[[functions]] {function.spec.name}: auth = "lambda" needs an authorizer'
+                )
         self._upstream = upstream
         self._functions = functions
         self._verifier = verifier
@@ -121,7 +137,8 @@ class DevGateway:
     async def _jwt(
         self, function: DevFunction, request: DevRequest
     ) -> tuple[int, dict[str, Any] | None, str]:
-        assert self._verifier is not None
+        if self._verifier is None:  # refused in __init__; never fall through to "open"
+            return 500, None, "jwt: no verifier"
         header = request.header("authorization") or ""
         if header[:7].lower() != "bearer ":
             return 401, None, "jwt: no token"
@@ -149,7 +166,8 @@ class DevGateway:
             return 200, None, "none (the handler checks)"
         if protection is Protection.JWT:
             return await self._jwt(function, request)
-        assert function.authorizer is not None
+        if function.authorizer is None:  # refused in __init__; never fall through to "open"
+            return 500, None, "lambda: no authorizer"
         event = authorizer_event(request, function.spec.payload)
         decision = await to_thread.run_sync(
             function.authorizer.authorize,

@@ -9,7 +9,9 @@ is. Reproducing that locally is what lets a per-route mistake show up before dep
 from __future__ import annotations
 
 import fnmatch
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,10 @@ def _policy_allows(answer: Mapping[str, Any], arn: str) -> bool | None:
     return allowed
 
 
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 class LambdaAuthorizer:
     """One authorizer handler, called with REQUEST events, with API Gateway's cache."""
 
@@ -62,8 +68,10 @@ class LambdaAuthorizer:
         ttl: float,
         simple_responses: bool,
         clock: Clock = SYSTEM_CLOCK,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self._handler = handler
+        self._log = log or _stderr
         self._ttl = ttl
         self._simple = simple_responses
         self._clock = clock
@@ -96,8 +104,12 @@ class LambdaAuthorizer:
         try:
             answer = self._handler(event, context)
         except Exception as exc:
-            # Exactly "Unauthorized" means 401; anything else is the authorizer failing.
-            return AuthorizerDecision(401 if str(exc) == "Unauthorized" else 500)
+            # Exactly "Unauthorized" means 401; anything else is the authorizer failing:
+            # API Gateway answers 500 and the traceback goes to the function's log.
+            if str(exc) == "Unauthorized":
+                return AuthorizerDecision(401)
+            self._log(f"the authorizer raised:\n{traceback.format_exc().rstrip()}")
+            return AuthorizerDecision(500)
         decision = self._decide(answer, arn)
         if self._ttl > 0 and decision.status in (200, 403):
             with self._lock:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatehouse.errors import ConfigurationError, GatehouseError
-from gatehouse.functions.spec import Protection, Route, ServiceSpec
+from gatehouse.functions.spec import Protection, Route, ServiceSpec, route_pattern
 from gatehouse.gateway.authorizers import LambdaAuthorizer
 
 __all__ = ["DevFunction", "load_functions", "resolve"]
@@ -75,19 +75,6 @@ class ReloadingHandler:
         return handler(event, context)
 
 
-def _pattern(route: Route) -> re.Pattern[str]:
-    """``/profiles/{sub}`` → a regex with a named group; ``{proxy+}`` spans slashes."""
-    parts = []
-    for piece in re.split(r"(\{[^}]+\})", route.path):
-        if piece.startswith("{") and piece.endswith("}"):
-            name = piece[1:-1]
-            greedy = name.endswith("+")
-            parts.append(f"(?P<{name.rstrip('+')}>{'.+' if greedy else '[^/]+'})")
-        else:
-            parts.append(re.escape(piece))
-    return re.compile("^" + "".join(parts) + "$")
-
-
 @dataclass(frozen=True, slots=True)
 class DevFunction:
     spec: ServiceSpec
@@ -103,24 +90,29 @@ class DevFunction:
         return None
 
 
-def load_functions(specs: tuple[ServiceSpec, ...]) -> tuple[DevFunction, ...]:
+def load_functions(
+    specs: tuple[ServiceSpec, ...], *, log: Callable[[str], None] | None = None
+) -> tuple[DevFunction, ...]:
+    """Import every handler and authorizer now; ``log`` gets authorizer tracebacks."""
     loaded = []
     for spec in specs:
         what = f"[[functions]] {spec.name}"
         authorizer = None
         if spec.protection is Protection.LAMBDA:
-            assert spec.authorizer is not None
+            if spec.authorizer is None:  # ServiceSpec refuses this; a real check, not -O's assert
+                raise ConfigurationError(f"{what}: a Lambda authorizer needs a handler")
             authorizer = LambdaAuthorizer(
                 ReloadingHandler(spec.authorizer, f"{what} authorizer"),
                 ttl=spec.authorizer_ttl,
                 simple_responses=spec.payload == "2.0",
+                log=log,
             )
         loaded.append(
             DevFunction(
                 spec,
                 ReloadingHandler(spec.handler, what),
                 authorizer,
-                tuple((r, _pattern(r)) for r in spec.routes),
+                tuple((r, route_pattern(r)) for r in spec.routes),
             )
         )
     return tuple(loaded)

@@ -2,7 +2,8 @@
 
 The socket is bound (and listening) before anything else happens, so "port in use" is
 the first and clearest error, and a client that connects as soon as the ready line is
-printed waits in the backlog instead of being refused.
+printed waits in the backlog instead of being refused. Everything comes from one
+``Settings`` value (``[dev]`` and ``[[functions]]`` included): nothing here reads the file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import socket
 import string
 import sys
-import tomllib
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,21 +23,7 @@ if TYPE_CHECKING:
     from gatehouse.service.settings import Settings
     from gatehouse.service.store_urls import OpenStores
 
-__all__ = ["bind", "dev_defaults", "run_gateway"]
-
-ALGORITHMS = ("ES256", "EdDSA", "RS256", "PS256")
-
-
-def dev_defaults(path: Path) -> tuple[str, int]:
-    """``[dev] host`` and ``port`` (127.0.0.1:8000 when absent)."""
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("dev", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigurationError(f"cannot read [dev] from {path}: {exc}") from exc
-    host, port = table.get("host", "127.0.0.1"), table.get("port", 8000)
-    if not isinstance(host, str) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ConfigurationError('[dev] expects host = "127.0.0.1" and port = 8000')
-    return host, port
+__all__ = ["bind", "run_gateway"]
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -68,35 +54,38 @@ def _environment(
         environ.setdefault(key, string.Template(value).safe_substitute(base))
 
 
-def run_gateway(
-    settings: Settings, stores: OpenStores, config_path: Path, host: str | None, port: int | None
-) -> None:
-    """Serve the token service and the ``[[functions]]`` of ``config_path`` until stopped.
+def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: int | None) -> None:
+    """Serve the token service and ``settings.functions`` until stopped.
 
     The caller (``gatehouse dev``) opened ``stores`` from ``settings`` and closes them.
     """
     import uvicorn
 
     from gatehouse.functions.spec import Protection
-    from gatehouse.functions.table import read_functions
     from gatehouse.gateway.app import DevGateway
     from gatehouse.gateway.handlers import load_functions
     from gatehouse.service.app import create_app
     from gatehouse.service.compose import IssuerKeySource, build_token_service
+    from gatehouse.service.settings import SIGNING_ALGORITHMS, follow_dev_port
+    from gatehouse.service.settings_checks import check_function_routes
     from gatehouse.verify import Verifier
 
-    default_host, default_port = dev_defaults(config_path)
-    specs = read_functions(config_path)
-    sock = bind(host or default_host, default_port if port is None else port)
+    specs = settings.functions
+    check_function_routes(specs)
+    sock = bind(host or settings.dev.host, settings.dev.port if port is None else port)
     try:
         bound_host, bound_port = sock.getsockname()[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         url = f"http://{shown_host}:{bound_port}"
-        project = str(config_path.resolve().parent)
+        configured = settings.issuer.url
+        settings = follow_dev_port(settings, bound_port)
+        issuer = settings.issuer.url
+        folder = settings.source.resolve().parent if settings.source else Path.cwd()
+        project = str(folder)
         base = {
             "GATEHOUSE_DEV_URL": url,
             "GATEHOUSE_PROJECT_DIR": project,
-            "GATEHOUSE_ISSUER": settings.issuer.url,
+            "GATEHOUSE_ISSUER_URL": settings.issuer.url,
             "GATEHOUSE_AUDIENCE": settings.issuer.default_audience,
             "GATEHOUSE_JWKS_URL": f"{url}/.well-known/jwks.json",
             "GATEHOUSE_TOKEN_URL": f"{url}/token",
@@ -105,14 +94,14 @@ def run_gateway(
         if project not in sys.path:
             sys.path.insert(0, project)  # handlers import from the project folder
         service = build_token_service(settings, stores, bootstrap=True)
-        functions = load_functions(specs)
+        functions = load_functions(specs, log=_log)
         verifier = None
         if any(s.protection is Protection.JWT for s in specs):
             verifier = Verifier(
                 issuer=settings.issuer.url,
                 audience=settings.issuer.default_audience,
                 keys=IssuerKeySource(service),
-                algorithms=ALGORITHMS,
+                algorithms=SIGNING_ALGORITHMS,
             )
         upstream: Any = create_app(service, settings.http, ping=stores.ping)
         app = DevGateway(upstream, functions, verifier=verifier, log=_log)
@@ -125,6 +114,8 @@ def run_gateway(
         for function in functions:
             routes = ", ".join(f"{r.method} {r.path}" for r in function.spec.routes)
             _log(f"  {function.spec.name}: {routes} (auth: {function.spec.protection.value})")
+        if issuer != configured:
+            _log(f"  issuer: {issuer} (this port; [issuer] url says {configured})")
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         uvicorn.Server(config).run(sockets=[sock])
     finally:

@@ -6,13 +6,14 @@ here, so there is one place that decides which store, which KEK and which clock.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.kek import KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey
-from gatehouse.issuer.passwords import DEFAULT_PROFILE, PasswordProfile
+from gatehouse.issuer.passwords import PasswordProfile
 from gatehouse.issuer.service import TokenService
 from gatehouse.service.issuer_keys import IssuerKeySource
 from gatehouse.service.settings import Settings
@@ -34,25 +35,11 @@ __all__ = [
 def build_issuer_config(
     settings: Settings, *, password_profile: PasswordProfile | None = None
 ) -> IssuerConfig:
-    """``[issuer]`` as the domain's ``IssuerConfig``; its refusals name the table."""
-    s = settings.issuer
-    try:
-        return IssuerConfig(
-            issuer=s.url,
-            default_audience=s.default_audience,
-            audiences=frozenset(s.audiences),
-            first_party_client_id=s.first_party_client_id,
-            access_token_ttl=s.access_token_ttl,
-            refresh_idle_timeout=s.refresh_idle_timeout,
-            refresh_absolute_lifetime=s.refresh_absolute_lifetime,
-            refresh_reuse_grace=s.refresh_reuse_grace,
-            signing_alg=s.signing_alg,
-            verifier_cache_ttl=s.verifier_cache_ttl,
-            development=s.development,
-            password_profile=password_profile or DEFAULT_PROFILE,
-        )
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"[issuer] {exc.message}") from exc
+    """``[issuer]`` is already the domain's ``IssuerConfig`` (validated when it was read);
+    only what is not a setting (a test's cheap argon2 profile) is filled in here."""
+    if password_profile is None:
+        return settings.issuer
+    return dataclasses.replace(settings.issuer, password_profile=password_profile)
 
 
 def build_kek(settings: Settings) -> KeyEncryptionKey:

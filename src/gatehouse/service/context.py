@@ -44,5 +44,12 @@ def context_of(request: Request) -> ServiceContext:
 
 
 def remote_addr(request: Request) -> str | None:
-    """The peer address for throttling (API Gateway's sourceIp under Lambda)."""
-    return request.client.host if request.client is not None else None
+    """The client address for throttling: the peer (API Gateway's sourceIp under Lambda),
+    or behind ``[http] trusted_proxies`` the hop they forwarded (``client_address``)."""
+    peer = request.client.host if request.client is not None else None
+    trusted = context_of(request).http.trusted_proxies
+    if not trusted:
+        return peer
+    from gatehouse.service.client_address import client_address
+
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)

@@ -1,91 +1,85 @@
-"""The token service's settings: read once from ``gatehouse.toml`` and an injected environ.
+"""Every part's settings: read once from ``gatehouse.toml`` and an injected environ.
 
-The file holds four tables this module owns (``[issuer]``, ``[storage]``, ``[keys]``,
-``[http]``); other tables (the gateway's ``[[functions]]`` and ``[dev]``) are left alone.
-Every key of these tables can be overridden from the environment as
-``GATEHOUSE_<TABLE>_<KEY>`` (``GATEHOUSE_STORAGE_URL``, ``GATEHOUSE_ISSUER_ACCESS_TOKEN_TTL``),
-plus three short names: ``GATEHOUSE_KEK``, ``GATEHOUSE_KEK_FILE`` and
-``GATEHOUSE_DEVELOPMENT``. A mistake is one ``ConfigurationError`` naming the key and the fix;
-nothing is read from ``os.environ`` behind the caller's back (starlette ``Config`` idea).
+The one reader of the file for the token service, the CLI, ``gatehouse dev`` and
+``gatehouse deploy``. Its tables are ``[issuer]`` (``IssuerConfig`` itself), ``[storage]``,
+``[keys]``, ``[http]``, ``[dev]`` and ``[[functions]]``; anything else, and any unknown key
+in any of them, is an error naming the file, the table, the key and the nearest known
+name. Each setting is declared once, as a field (``settings_schema``): to add one, add a
+field with ``setting(default, doc=...)`` to its table's class below (or to
+``IssuerConfig``), and use it; a new table is one more class and one line in ``TABLES``.
+
+Every setting can be overridden from the environment as ``GATEHOUSE_<TABLE>_<KEY>``
+(``GATEHOUSE_STORAGE_URL``), plus three short names: ``GATEHOUSE_KEK``,
+``GATEHOUSE_KEK_FILE`` and ``GATEHOUSE_DEVELOPMENT``. Nothing is read from ``os.environ``
+behind the caller's back (starlette ``Config`` idea).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatehouse.errors import ConfigurationError
-from gatehouse.service.settings_values import SCHEMA, coerce, env_overrides
+from gatehouse.functions.spec import ServiceSpec
+from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
+from gatehouse.service.settings_schema import (
+    from_environment,
+    from_toml,
+    setting,
+    settings_of,
+    unknown_key,
+)
+from gatehouse.service.settings_tables import (
+    DevSettings,
+    HttpSettings,
+    KeysSettings,
+    StorageSettings,
+)
 
 __all__ = [
     "CONFIG_ENV",
+    "SIGNING_ALGORITHMS",
+    "TABLES",
+    "DevSettings",
     "HttpSettings",
     "IssuerSettings",
     "KeysSettings",
     "Settings",
     "StorageSettings",
+    "follow_dev_port",
     "load_settings",
+    "setting",
 ]
 
 CONFIG_ENV = "GATEHOUSE_CONFIG"
 MAX_CONFIG_BYTES = 1024 * 1024
+IssuerSettings = IssuerConfig
+"""``[issuer]`` is the domain's own config: one declaration, no mapping."""
 
-
-@dataclass(frozen=True, slots=True)
-class IssuerSettings:
-    url: str
-    default_audience: str
-    audiences: tuple[str, ...] = ()
-    access_token_ttl: int = 600
-    refresh_idle_timeout: int = 14 * 86400
-    refresh_absolute_lifetime: int = 30 * 86400
-    refresh_reuse_grace: float = 10.0
-    signing_alg: str = "ES256"
-    verifier_cache_ttl: int = 300
-    first_party_client_id: str = "gatehouse"
-    development: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StorageSettings:
-    url: str
-    redis_url: str | None = None
-    schema: str = "gatehouse"
-    pool_size: int = 10
-    prepared_statements: bool = True
-    statement_timeout: float = 5.0
-    lock_timeout: float = 2.0
-    redis_prefix: str = "gatehouse:"
-    base_dir: Path = Path()
-
-
-@dataclass(frozen=True, slots=True)
-class KeysSettings:
-    kek_file: str | None = None
-    kek: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class HttpSettings:
-    max_body_bytes: int = 16 * 1024
-    refresh_cookie: bool = False
-    cookie_path: str = "/token"
-    cookie_name: str = "__Secure-gatehouse-refresh"
-    csrf_cookie_name: str = "__Secure-gatehouse-csrf"
-    cors_origins: tuple[str, ...] = ()
-    jwks_max_age: int | None = None
+TABLES: dict[str, type] = {
+    "issuer": IssuerConfig,
+    "storage": StorageSettings,
+    "keys": KeysSettings,
+    "http": HttpSettings,
+    "dev": DevSettings,
+}
+_ARRAYS = ("functions",)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the composition root needs; one immutable value per process."""
+    """Everything the parts need; one immutable value per process."""
 
-    issuer: IssuerSettings
+    issuer: IssuerConfig
     storage: StorageSettings
     keys: KeysSettings = field(default_factory=KeysSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    dev: DevSettings = field(default_factory=DevSettings)
+    functions: tuple[ServiceSpec, ...] = ()
+    source: Path | None = None  # the settings file, if there was one
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -106,17 +100,44 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
 
 
-def _table(document: Mapping[str, Any], name: str) -> dict[str, Any]:
+def _table(document: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
     table = document.get(name, {})
     if not isinstance(table, dict):
         raise ConfigurationError(f"[{name}] must be a table, e.g. [{name}] on a line of its own")
-    allowed = SCHEMA[name]
-    for key in table:
-        if key not in allowed:
-            raise ConfigurationError(
-                f"[{name}] {key}: unknown setting; expected one of {', '.join(sorted(allowed))}"
-            )
-    return {key: coerce(name, key, value) for key, value in table.items()}
+    return from_toml(source, name, TABLES[name], table)
+
+
+def _build(cls: type, table: str, values: Mapping[str, Any], **extra: Any) -> Any:
+    """``cls(**values)``; a missing required setting or a refused value names the table."""
+    for item in settings_of(table, cls).values():
+        if item.required and item.attribute not in values:
+            env = item.env[0]
+            raise ConfigurationError(f"[{table}] {item.key} is required; set it or {env}")
+    try:
+        return cls(**values, **extra)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"[{table}] {exc.message}") from exc
+
+
+def _default_audience(issuer: Mapping[str, Any]) -> str:
+    audiences = issuer.get("audiences", ())
+    if len(audiences) == 1:
+        return str(next(iter(audiences)))
+    raise ConfigurationError(
+        '[issuer] default_audience is required; set default_audience = "https://api.example.com"'
+    )
+
+
+def _refuse_inline_kek(document: Mapping[str, Any], source: str, development: bool) -> None:
+    """The file is what people commit: outside development the KEK lives elsewhere."""
+    keys = document.get("keys")
+    if development or not isinstance(keys, Mapping) or "kek" not in keys:
+        return
+    raise ConfigurationError(
+        f"{source}: [keys] kek is written in the settings file, which is usually committed;"
+        " outside development put the key in the environment (GATEHOUSE_KEK, from a secret"
+        " manager) or in a file readable by its owner only (kek_file, mode 0600)"
+    )
 
 
 def load_settings(
@@ -126,48 +147,51 @@ def load_settings(
 
     ``environ`` defaults to an empty mapping, not ``os.environ``: the caller decides.
     """
+    from gatehouse.functions.table import services_from_document
+
     env: Mapping[str, str] = {} if environ is None else environ
     if path is None and env.get(CONFIG_ENV):
         path = env[CONFIG_ENV]
     document: dict[str, Any] = _read_file(Path(path)) if path is not None else {}
-    base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
-    tables = {name: _table(document, name) for name in SCHEMA}
-    for (name, key), value in env_overrides(env).items():
-        tables[name][key] = value
-    return _build(tables, base_dir)
-
-
-def _required(tables: Mapping[str, Mapping[str, Any]], name: str, key: str, example: str) -> Any:
-    if key not in tables[name]:
-        env = f"GATEHOUSE_{name.upper()}_{key.upper()}"
-        raise ConfigurationError(f"[{name}] {key} is required; set {example} or {env}")
-    return tables[name][key]
-
-
-def _build(tables: dict[str, dict[str, Any]], base_dir: Path) -> Settings:
-    issuer = dict(tables["issuer"])
-    issuer["url"] = _required(tables, "issuer", "url", 'url = "https://auth.example.com"')
+    source = str(path) if path is not None else ""
+    for name in document:
+        if name not in TABLES and name not in _ARRAYS:
+            raise unknown_key(source, "table", name, [*TABLES, *_ARRAYS], "unknown table")
+    values = {name: _table(document, name, source) for name in TABLES}
+    for name, cls in TABLES.items():
+        values[name].update(from_environment(name, cls, env))
+    issuer = values["issuer"]
     if "default_audience" not in issuer:
         issuer["default_audience"] = _default_audience(issuer)
-    storage = dict(tables["storage"])
-    storage["url"] = _required(tables, "storage", "url", 'url = "sqlite:///gatehouse.db"')
-    http = HttpSettings(**tables["http"])
-    if not http.cookie_path.startswith("/"):
-        raise ConfigurationError('[http] cookie_path must start with "/", e.g. "/token"')
-    if http.max_body_bytes < 1024:
-        raise ConfigurationError("[http] max_body_bytes must be at least 1024")
+    development = bool(issuer.get("development", False))
+    _refuse_inline_kek(document, source, development)
+    base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
+    functions = services_from_document(document, source)
     return Settings(
-        issuer=IssuerSettings(**issuer),
-        storage=StorageSettings(**storage, base_dir=base_dir),
-        keys=KeysSettings(**tables["keys"]),
-        http=http,
+        issuer=_build(IssuerConfig, "issuer", issuer),
+        storage=_build(StorageSettings, "storage", values["storage"], base_dir=base_dir),
+        keys=_build(KeysSettings, "keys", values["keys"]),
+        http=_build(HttpSettings, "http", values["http"]),
+        dev=_build(DevSettings, "dev", values["dev"]),
+        functions=functions,
+        source=Path(path) if path is not None else None,
     )
 
 
-def _default_audience(issuer: Mapping[str, Any]) -> str:
-    audiences = issuer.get("audiences", ())
-    if len(audiences) == 1:
-        return str(audiences[0])
-    raise ConfigurationError(
-        '[issuer] default_audience is required; set default_audience = "https://api.example.com"'
-    )
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def follow_dev_port(settings: Settings, port: int) -> Settings:
+    """In development, an ``http://`` loopback issuer is on the port ``gatehouse dev``
+    serves (``--port``, ``PORT``, ``[dev] port``), so ``iss``, discovery and
+    ``/openapi.json`` name the port that answers; any other issuer is left as written."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(settings.issuer.url)
+    if not settings.issuer.development or parts.scheme != "http" or port == 0:
+        return settings
+    if parts.hostname not in _LOOPBACK or parts.path not in ("", "/") or parts.port == port:
+        return settings
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    issuer = dataclasses.replace(settings.issuer, issuer=f"http://{host}:{port}")
+    return dataclasses.replace(settings, issuer=issuer)

@@ -77,6 +77,7 @@ def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> F
             prepared_statements=settings.prepared_statements,
             statement_timeout=settings.statement_timeout,
             lock_timeout=settings.lock_timeout,
+            connect_timeout=settings.connect_timeout,
             clock=clock,
         )
     if url in ("memory:", "memory://"):

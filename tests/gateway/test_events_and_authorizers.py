@@ -1,4 +1,4 @@
-"""The local stack's events and authorizer cache, against what AWS sends and does."""
+"""The dev gateway's events and authorizer cache, against what AWS sends and does."""
 
 from __future__ import annotations
 
