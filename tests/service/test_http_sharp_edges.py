@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import httpx
 import pytest
+from server import run_asgi_in_thread
 from service_helpers import API, FORM, PASSWORD, assert_oauth_error, basic, login
-from service_stack import Stack
+from service_stack import Stack, make_stack
 
 from gatehouse.storage.records import ClientRecord
 
@@ -181,3 +183,28 @@ def test_storage_failure_description_names_no_internals(stack: Stack, base_url: 
     assert "retry" in description
     for internal in ("sqlite", "redis", "postgres", "closed", "error"):
         assert internal not in description
+
+
+@pytest.mark.parametrize(
+    "cookie", [b"__Secure-gatehouse-refresh=\xff\xfe", b"__Secure-gatehouse-refresh=a\xed\xa0\x80"]
+)
+def test_cookie_and_csrf_headers_that_are_not_ascii_are_4xx(tmp_path: Path, cookie: bytes) -> None:
+    """Browser mode: non-ASCII bytes in Cookie and X-CSRF-Token are an unknown refresh
+    token (400 on /token, nothing revoked on /logout), never a 500."""
+    stack = make_stack(tmp_path, GATEHOUSE_HTTP_REFRESH_COOKIE="true")
+    try:
+        with run_asgi_in_thread(stack.app) as url, httpx.Client(base_url=url) as http:
+            for path in ("/token", "/logout"):
+                headers = {
+                    **FORM,
+                    "Cookie": cookie + b"; __Secure-gatehouse-csrf=\xff",
+                    "X-CSRF-Token": b"\xff",
+                }
+                body = b"grant_type=refresh_token"
+                response = http.post(path, content=body, headers=headers)  # type: ignore[arg-type]
+                if path == "/logout":  # an unknown session: idempotent, nothing revoked
+                    assert response.json() == {"revoked": 0}
+                    continue
+                assert_oauth_error(response, 400, "invalid_grant")
+    finally:
+        stack.stores.close()
