@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,12 +10,18 @@ import pytest
 
 from gatehouse import JWKS, ManualClock, Verifier
 from gatehouse.dpop import DPoPVerifier
-from gatehouse.jose import JWK, encode_jwt
+from gatehouse.errors import MalformedTokenError
+from gatehouse.jose import JWK, b64url_encode, encode_jwt
 
 NOW = 1_700_000_000
 ISSUER = "https://auth.example.com"
 AUDIENCE = "orders"
 URL = "https://api.example.com/orders"
+
+
+def ascii_json(value: Any) -> bytes:
+    """Compact JSON with \\u escapes: can carry lone surrogates, as JSON text may."""
+    return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +64,14 @@ def make_token(issuer_key: JWK) -> Callable[..., str]:
         if jkt is not None:
             claims["cnf"] = {"jkt": jkt}
         claims.update(extra)
-        return encode_jwt(claims, issuer_key, "ES256")
+        try:
+            return encode_jwt(claims, issuer_key, "ES256")
+        except MalformedTokenError:  # not UTF-8 encodable: sign the \u-escaped JSON instead
+            pass
+        header = {"alg": "ES256", "typ": "at+jwt", "kid": issuer_key.kid}
+        signing_input = b64url_encode(ascii_json(header)) + "." + b64url_encode(ascii_json(claims))
+        signature = issuer_key.signer("ES256")(signing_input.encode("ascii"))
+        return signing_input + "." + b64url_encode(signature)
 
     return make
 

@@ -25,9 +25,8 @@ from gatehouse.jose.dpop import (
     check_proof,
     make_proof,
 )
-from gatehouse.jose.strict_json import dumps_compact
 
-from .conftest import NOW, URL
+from .conftest import NOW, URL, ascii_json
 
 ALGS = ("ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "PS256", "PS512")
 
@@ -46,9 +45,7 @@ def _key(alg: str, rsa_key: JWK) -> JWK:
 
 def _forge(key: JWK, alg: str, header: dict[str, Any], claims: dict[str, Any]) -> str:
     """Sign an arbitrary header and claim set: proofs make_proof would never make."""
-    signing_input = (
-        b64url_encode(dumps_compact(header)) + "." + b64url_encode(dumps_compact(claims))
-    )
+    signing_input = b64url_encode(ascii_json(header)) + "." + b64url_encode(ascii_json(claims))
     return signing_input + "." + b64url_encode(key.signer(alg)(signing_input.encode("ascii")))
 
 
@@ -134,6 +131,7 @@ REFUSALS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("iat missing", {}, {"iat": None}, "dpop_missing_claim"),
     ("iat string", {}, {"iat": "1700000000"}, "dpop_invalid_claim"),
     ("iat bool", {}, {"iat": True}, "dpop_invalid_claim"),
+    ("iat huge", {}, {"iat": 10**400}, "dpop_invalid_claim"),
     ("htm other", {}, {"htm": "POST"}, "dpop_wrong_method"),
     ("htm lower case", {}, {"htm": "get"}, "dpop_wrong_method"),
     ("htu other path", {}, {"htu": URL + "/1"}, "dpop_wrong_url"),
@@ -206,8 +204,8 @@ def test_alg_off_the_allow_list_is_refused_before_key_import(client_key: JWK) ->
 @pytest.mark.parametrize("alg", ["none", "HS256"])
 def test_none_and_mac_algs_are_refused(client_key: JWK, alg: str) -> None:
     """``none`` and MAC algorithms never pass (§4.2)."""
-    header = b64url_encode(dumps_compact(_header(client_key, alg=alg)))
-    proof = header + "." + b64url_encode(dumps_compact(_claims())) + ".c2ln"
+    header = b64url_encode(ascii_json(_header(client_key, alg=alg)))
+    proof = header + "." + b64url_encode(ascii_json(_claims())) + ".c2ln"
     with pytest.raises(InvalidDPoPProofError) as info:
         check_proof(proof, method="GET", url=URL, now=NOW)
     assert info.value.code == "dpop_alg_not_allowed"
@@ -312,3 +310,10 @@ def test_replay_key_separates_targets_and_keys(client_key: JWK, other_key: JWK) 
     keys = {key_of(client_key, URL), key_of(client_key, URL + "/2"), key_of(other_key, URL)}
     assert len(keys) == 3
     assert all(len(k) == 43 for k in keys)
+
+
+def test_lone_surrogate_ath_is_a_mismatch_not_a_crash(client_key: JWK) -> None:
+    """An ath holding a lone surrogate (valid JSON) is refused as a mismatch."""
+    proof = _forge(client_key, "ES256", _header(client_key), _claims(ath="\ud800"))
+    with pytest.raises(DPoPTokenHashError):
+        check_proof(proof, method="GET", url=URL, now=NOW, access_token="at")

@@ -284,3 +284,14 @@ def test_replay_cache_down_fails_closed(
     proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
     with pytest.raises(StorageUnavailableError):
         _call(dv, token, proof)
+
+
+def test_token_jkt_with_a_lone_surrogate_is_a_key_mismatch(
+    dpop_verifier: DPoPVerifier, make_token: MakeToken, client_key: JWK
+) -> None:
+    """A cnf.jkt that is not even ASCII is simply another key."""
+    token = make_token("\ud800")
+    proof = make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token)
+    with pytest.raises(DPoPBindingError) as info:
+        _call(dpop_verifier, token, proof)
+    assert info.value.code == "dpop_key_mismatch"

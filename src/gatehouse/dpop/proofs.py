@@ -100,7 +100,9 @@ class ProofChecker:
             nonces=self.nonces,
             cache=self._cache,
         )
-        if jkt is not None and not hmac.compare_digest(proof.jkt.encode(), jkt.encode()):
+        if jkt is not None and not hmac.compare_digest(
+            proof.jkt.encode("ascii"), jkt.encode("utf-8", "surrogatepass")
+        ):
             raise DPoPBindingError(
                 "the proof is signed by another key than the token is bound to",
                 code="dpop_key_mismatch",

@@ -255,7 +255,10 @@ def check_proof(
     jti = _claim(claims, "jti", str)
     htm = _claim(claims, "htm", str)
     htu = _claim(claims, "htu", str)
-    iat = _claim(claims, "iat", (int, float))
+    try:
+        iat = float(_claim(claims, "iat", (int, float)))
+    except OverflowError:  # JSON integers have no size limit; NumericDates do
+        raise _fail("the proof's iat is out of range", "dpop_invalid_claim") from None
     if not jti or len(jti) > _MAX_JTI:
         raise _fail(f"the proof's jti must be 1 to {_MAX_JTI} characters", "dpop_invalid_claim")
     if htm != method:  # step 8; methods are case-sensitive (RFC 9110 §9.1)
@@ -314,7 +317,8 @@ def _check_ath(ath: Any, access_token: str) -> None:
         expected = access_token_hash(access_token)
     except UnicodeEncodeError:
         raise DPoPTokenHashError("the access token is not ASCII") from None
-    if not hmac.compare_digest(ath.encode("utf-8"), expected.encode("ascii")):
+    # JSON strings may hold lone surrogates: encode them rather than fail on them.
+    if not hmac.compare_digest(ath.encode("utf-8", "surrogatepass"), expected.encode("ascii")):
         raise DPoPTokenHashError("the proof's ath is not this token's hash")
 
 
