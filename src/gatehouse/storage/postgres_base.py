@@ -32,7 +32,7 @@ from gatehouse.errors import (
 )
 from gatehouse.storage.migrate import SCHEMA_VERSION_DDL, load_migrations, split_statements
 from gatehouse.storage.sql_dialect import postgres_dialect
-from gatehouse.storage.sql_seam import Outcome, Row, SQLSeam, Transaction
+from gatehouse.storage.sql_seam import Row, SQLSeam, Transaction
 
 try:
     import psycopg
@@ -241,19 +241,16 @@ class PostgresBase(SQLSeam):
             return self._rendered.setdefault(template, self._dialect.render(template).encode())
 
     def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
-        return self._execute(template, params, fetch=True).rows
+        query = self._sql(template)
+        return self._attempt(lambda conn: conn.execute(query, params).fetchall())
 
-    def _execute(
-        self, template: str, params: Sequence[object] = (), *, fetch: bool = False
-    ) -> Outcome:
+    def _execute(self, template: str, params: Sequence[object] = ()) -> int:
         """One statement in autocommit mode: atomic by itself, one round trip."""
         query = self._sql(template)
+        return self._attempt(lambda conn: conn.execute(query, params).rowcount)
 
-        def statement(conn: Connection) -> Outcome:
-            cur = conn.execute(query, params)
-            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
-
-        return self._attempt(statement)
+    def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
+        return self._read(template, params)  # autocommit: the statement is atomic alone
 
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         def transaction(conn: Connection) -> T:

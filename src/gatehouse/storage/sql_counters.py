@@ -52,15 +52,13 @@ class SQLCounters(SQLSeam):
         return bool(self._read(_IS_DENIED, (now, jti, sid)))
 
     def purge_denied(self, *, now: float) -> int:
-        return self._execute(_PURGE_DENIED, (now,)).rowcount
+        return self._execute(_PURGE_DENIED, (now,))
 
     # --- throttle -------------------------------------------------------------------
 
     def register_failure(self, key: str, *, now: float, window: float) -> int:
-        done = self._execute(
-            _REGISTER_FAILURE, (key, now, now, window, now, window, now), fetch=True
-        )
-        return int(done.rows[0][0])
+        params = (key, now, now, window, now, window, now)
+        return int(self._execute_returning(_REGISTER_FAILURE, params)[0][0])
 
     def lock(self, key: str, *, until: float) -> None:
         self._execute(_LOCK, (key, until))

@@ -5,9 +5,10 @@
 and renders it for its dialect. Three shapes of work cover every port method:
 
 * ``_read``: one query, its rows;
-* ``_execute``: one statement that is atomic by itself (SQLite wraps it in
+* ``_execute``: one statement that is atomic by itself, and how many rows it changed
+  (``_execute_returning``: the rows its ``RETURNING`` clause gives). SQLite wraps it in
   ``BEGIN IMMEDIATE`` so a writer never waits half-way; PostgreSQL sends it in
-  autocommit: one round trip, retried on a deadlock or serialization failure);
+  autocommit: one round trip, retried on a deadlock or serialization failure;
 * ``_transaction``: several statements, all or none. ``work`` may run more than once
   (PostgreSQL retries it when the server guarantees nothing was written), so it must
   only talk to the database through the ``Transaction`` it is given.
@@ -16,21 +17,12 @@ and renders it for its dialect. Three shapes of work cover every port method:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["Outcome", "SQLSeam", "Transaction"]
+__all__ = ["SQLSeam", "Transaction"]
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one statement did: rows affected and rows returned."""
-
-    rowcount: int
-    rows: list[Row]
 
 
 class Transaction(Protocol):
@@ -51,9 +43,10 @@ class SQLSeam:
     def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         raise NotImplementedError
 
-    def _execute(
-        self, template: str, params: Sequence[object] = (), *, fetch: bool = False
-    ) -> Outcome:
+    def _execute(self, template: str, params: Sequence[object] = ()) -> int:
+        raise NotImplementedError
+
+    def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         raise NotImplementedError
 
     def _transaction(self, work: Callable[[Transaction], T]) -> T:

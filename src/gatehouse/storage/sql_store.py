@@ -142,13 +142,13 @@ class SQLStore(SQLCounters):
         return self._record(TOKENS, "token_hash = ?", (token_hash,))
 
     def revoke_session(self, sid: str, *, now: float, reason: str) -> bool:
-        return self._execute(_REVOKE_SESSION, (now, reason, sid)).rowcount == 1
+        return self._execute(_REVOKE_SESSION, (now, reason, sid)) == 1
 
     def revoke_account_sessions(self, account_id: str, *, now: float, reason: str) -> int:
-        return self._execute(_REVOKE_ACCOUNT, (now, reason, account_id)).rowcount
+        return self._execute(_REVOKE_ACCOUNT, (now, reason, account_id))
 
     def purge_sessions(self, *, before: float) -> int:
-        return self._execute(_PURGE_SESSIONS, (before, before)).rowcount
+        return self._execute(_PURGE_SESSIONS, (before, before))
 
     # --- clients --------------------------------------------------------------------
 
@@ -166,7 +166,7 @@ class SQLStore(SQLCounters):
         self._transaction(lambda tx: self._update(tx, _UPDATE_CLIENT.sql, params, "no such client"))
 
     def delete_client(self, client_id: str) -> bool:
-        return self._execute("DELETE FROM $clients WHERE client_id = ?", (client_id,)).rowcount == 1
+        return self._execute("DELETE FROM $clients WHERE client_id = ?", (client_id,)) == 1
 
     # --- signing keys ---------------------------------------------------------------
 

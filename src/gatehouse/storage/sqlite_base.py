@@ -28,7 +28,7 @@ from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConflictError, StorageError, StorageUnavailableError
 from gatehouse.storage.migrate import apply_sqlite_migrations
 from gatehouse.storage.sql_dialect import SQLITE
-from gatehouse.storage.sql_seam import Outcome, Row, SQLSeam, Transaction
+from gatehouse.storage.sql_seam import Row, SQLSeam, Transaction
 
 __all__ = ["SQLiteBase", "translate_sqlite_error"]
 
@@ -179,12 +179,13 @@ class SQLiteBase(SQLSeam):
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
 
-    def _execute(
-        self, template: str, params: Sequence[object] = (), *, fetch: bool = False
-    ) -> Outcome:
+    def _execute(self, template: str, params: Sequence[object] = ()) -> int:
         with self._write() as c:
-            cur = c.execute(_sql(template), params)
-            return Outcome(cur.rowcount, cur.fetchall() if fetch else [])
+            return c.execute(_sql(template), params).rowcount
+
+    def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
+        with self._write() as c:
+            return c.execute(_sql(template), params).fetchall()
 
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         with self._write() as c:
