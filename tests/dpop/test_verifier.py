@@ -295,3 +295,32 @@ def test_token_jkt_with_a_lone_surrogate_is_a_key_mismatch(
     with pytest.raises(DPoPBindingError) as info:
         _call(dpop_verifier, token, proof)
     assert info.value.code == "dpop_key_mismatch"
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        {"authorization": [b"DPoP abc"]},
+        {"url": None},
+        {"url": b"https://api.example.com/orders"},
+        {"dpop": [None]},
+    ],
+    ids=["bytes-authorization", "url-none", "url-bytes", "dpop-none-item"],
+)
+def test_wrongly_typed_request_parts_are_typed_errors(
+    dpop_verifier: DPoPVerifier,
+    make_token: MakeToken,
+    client_key: JWK,
+    request_args: dict[str, object],
+) -> None:
+    """Values of the wrong type from an adapter are TokenErrors, never a traceback."""
+    token = make_token(client_key.thumbprint())
+    args: dict[str, object] = {
+        "authorization": f"DPoP {token}",
+        "dpop": make_proof(client_key, method="GET", url=URL, now=NOW, access_token=token),
+        "method": "GET",
+        "url": URL,
+    }
+    args.update(request_args)
+    with pytest.raises(TokenError):
+        dpop_verifier.verify_request(**args)  # type: ignore[arg-type]

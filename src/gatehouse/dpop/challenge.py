@@ -85,6 +85,8 @@ def parse_authorization(authorization: str | Sequence[str] | None) -> tuple[str,
     if not values:
         raise TokenError("no access token in the request", code=NO_CREDENTIALS)
     value = values[0]
+    if not isinstance(value, str):
+        raise MalformedTokenError("the Authorization header is not text")
     if len(value) > MAX_AUTHORIZATION_LENGTH:
         raise TokenTooLargeError("Authorization header exceeds the size limit")
     scheme, _, rest = value.strip().partition(" ")

@@ -278,6 +278,8 @@ def _target(htu: str, url: str, cache: ProofCache) -> str:
     """Step 9 after RFC 3986 §6.2.2-6.2.3 normalisation of both sides; the request's
     query and fragment are ignored (its path is what the proof names)."""
     try:
+        if not isinstance(url, str):
+            raise ValueError("the request URL must be a string")
         expected = cache.target(strip_query(url))
     except ValueError:
         raise DPoPTargetMismatchError(
