@@ -102,20 +102,24 @@ def test_extract_bearer_checks_size_before_parsing() -> None:
         (["Bearer abc.def"], ("bearer", "abc.def")),
         (["DPoP  abc.def"], ("dpop", "abc.def")),
         (["basic dXNlcjpwYXNz"], ("basic", "dXNlcjpwYXNz")),
+        (['Digest username="a", realm="b"'], None),
+        (["Bearer \xff"], None),  # Bearer not asked about here: not judged
     ],
 )
 def test_read_credentials_returns_scheme_and_token(
     values: list[str], expected: tuple[str, str] | None
 ) -> None:
-    """The one parser gives the lower-cased scheme and the token68 (RFC 9110 §11.4)."""
-    assert read_credentials(values) == expected
+    """The one parser gives the lower-cased scheme and the token68 (RFC 9110 §11.4) for
+    the schemes asked about, and None for any other."""
+    schemes = ("dpop", "basic") if values[:1] == ["Bearer \xff"] else ("bearer", "dpop", "basic")
+    assert read_credentials(values, schemes=schemes) == expected
 
 
 @pytest.mark.parametrize("value", ["Bearer", "Basic a b", "DPoP \xff", "Bearer a\x80"])
 def test_read_credentials_refuses_what_is_not_a_token68(value: str) -> None:
     """Empty credentials, spaces or non-ASCII characters are MalformedTokenError."""
     with pytest.raises(MalformedTokenError):
-        read_credentials([value])
+        read_credentials([value], schemes=("bearer", "basic", "dpop"))
 
 
 def test_challenge_takes_the_scheme_and_its_parameters() -> None:

@@ -78,14 +78,19 @@ def missing_credentials() -> TokenError:
     return TokenError("no bearer token in the request", code=NO_CREDENTIALS)
 
 
-def read_credentials(values: Sequence[str]) -> tuple[str, str] | None:
-    """The ``(scheme, token)`` of the request's ``Authorization`` header, scheme
-    lower-cased (RFC 9110 §11.1: case-insensitive); None when there is no header.
+def read_credentials(
+    values: Sequence[str], *, schemes: Iterable[str] = ("bearer",)
+) -> tuple[str, str] | None:
+    """The ``(scheme, token)`` of the request's ``Authorization`` header when its scheme
+    is one of ``schemes`` (lower-case names; RFC 9110 §11.1: case-insensitive).
 
     ``values`` holds every ``Authorization`` header the request carried (often none or
-    one). More than one is a request that "uses more than one method" (RFC 6750 §3.1
-    invalid_request). The token must be a token68 / b64token (RFC 6750 §2.1); anything
-    else, non-ASCII bytes included, is ``MalformedTokenError``.
+    one). No header, or one for a scheme not asked about, is None: that scheme's
+    syntax is not ours to judge (RFC 6750 §3.1: the client may not know authentication
+    is needed). More than one header is a request that "uses more than one method"
+    (§3.1 invalid_request). The schemes gatehouse reads (Bearer, Basic, DPoP) carry a
+    token68 / b64token (§2.1); anything else, non-ASCII bytes included, is
+    ``MalformedTokenError``. The size is checked before any parsing.
     """
     if len(values) > 1:
         raise InvalidRequestError("more than one Authorization header")
@@ -95,22 +100,19 @@ def read_credentials(values: Sequence[str]) -> tuple[str, str] | None:
     if len(value) > MAX_AUTHORIZATION_LENGTH:
         raise TokenTooLargeError("Authorization header exceeds the size limit")
     scheme, _, rest = value.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme not in schemes:
+        return None
     token = rest.lstrip(" ")
     if not token:
         raise MalformedTokenError("the credentials are empty")
     if _B64TOKEN.fullmatch(token) is None:
         raise MalformedTokenError("the credentials are not a token68")
-    return scheme.lower(), token
+    return scheme, token
 
 
 def extract_bearer(values: Sequence[str]) -> str:
-    """Return the Bearer token from the request's ``Authorization`` header values.
-
-    No header, or a header for another scheme, is "no credentials" (RFC 6750 §3.1:
-    the client may not know authentication is needed).
-    """
-    if len(values) == 1 and values[0].strip().partition(" ")[0].lower() != "bearer":
-        raise missing_credentials()  # another scheme's syntax is not ours to judge
+    """The Bearer token of the request; no Bearer credentials is ``missing_credentials``."""
     found = read_credentials(values)
     if found is None:
         raise missing_credentials()

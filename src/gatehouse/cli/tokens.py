@@ -34,7 +34,7 @@ def _read_token(value: str | None) -> str:
     text = text.strip()
     if " " in text and len(text) <= _MAX_TOKEN_CHARS:  # pasted as "Bearer <token>"
         credentials = read_credentials([text])
-        if credentials is not None and credentials[0] == "bearer":
+        if credentials is not None:
             text = credentials[1]
     if not text:
         raise CliFailure("no token given: pass it as an argument or on stdin")

@@ -57,10 +57,10 @@ def _basic(encoded: str) -> PresentedClient:
 def presented_client(request: Request, params: Mapping[str, Any]) -> PresentedClient | None:
     """The client credentials in the request, or None if it presents none."""
     try:
-        credentials = read_credentials(request.headers.getlist("authorization"))
+        credentials = read_credentials(request.headers.getlist("authorization"), schemes=("basic",))
     except TokenError as exc:  # RFC 6749 §5.2: failed client authentication
-        raise InvalidClientError("the Authorization header is malformed") from exc
-    basic = _basic(credentials[1]) if credentials and credentials[0] == "basic" else None
+        raise InvalidClientError("the Basic credentials are malformed") from exc
+    basic = _basic(credentials[1]) if credentials is not None else None
     form_id = optional_str(params, "client_id")
     form_secret = optional_str(params, "client_secret")
     if basic is not None:

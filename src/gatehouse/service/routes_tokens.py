@@ -141,7 +141,7 @@ async def token(request: Request) -> Response:
 
 async def _sid_from_bearer(ctx: ServiceContext, request: Request) -> str | None:
     credentials = read_credentials(request.headers.getlist("authorization"))
-    if credentials is None or credentials[0] != "bearer":
+    if credentials is None:
         return None
     answer = await ctx.call(ctx.service.introspect, credentials[1])
     sid = answer.get("sid") if answer.get("active") else None
