@@ -29,7 +29,7 @@ from typing import Any
 from gatehouse import JWKS, ManualClock, Verifier
 from gatehouse.dpop import DPoPVerifier, MemoryReplayCache, NoReplayCheck
 from gatehouse.jose import JWK, encode_jwt, parse_compact
-from gatehouse.jose.dpop import make_proof
+from gatehouse.jose.dpop_make import make_proof
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "orders"

@@ -23,8 +23,8 @@ from gatehouse.jose.dpop import (
     ProofPolicy,
     access_token_hash,
     check_proof,
-    make_proof,
 )
+from gatehouse.jose.dpop_make import make_proof
 
 from .conftest import NOW, URL, ascii_json
 

@@ -15,7 +15,8 @@ from gatehouse import JWKS, ManualClock, Verifier
 from gatehouse.dpop import DPoPVerifier
 from gatehouse.errors import GatehouseError, InvalidDPoPProofError, TokenError
 from gatehouse.jose import JWK, b64url_encode, encode_jwt
-from gatehouse.jose.dpop import check_proof, make_proof
+from gatehouse.jose.dpop import check_proof
+from gatehouse.jose.dpop_make import make_proof
 
 from .conftest import AUDIENCE, ISSUER, NOW, URL, ascii_json
 

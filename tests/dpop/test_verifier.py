@@ -19,7 +19,7 @@ from gatehouse.errors import (
     UseDPoPNonceError,
 )
 from gatehouse.jose import JWK
-from gatehouse.jose.dpop import make_proof
+from gatehouse.jose.dpop_make import make_proof
 
 from .conftest import NOW, URL
 

@@ -16,7 +16,8 @@ import pytest
 
 from gatehouse.errors import InvalidDPoPProofError
 from gatehouse.jose import JWK, decode_unverified
-from gatehouse.jose.dpop import check_proof, make_proof
+from gatehouse.jose.dpop import check_proof
+from gatehouse.jose.dpop_make import make_proof
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 HTU = "https://api.example.com/orders"

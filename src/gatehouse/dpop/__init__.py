@@ -3,8 +3,9 @@
 ``DPoPVerifier`` is the one call a resource server makes; ``ProofChecker`` checks a
 ``DPoP`` header alone (the token endpoint); ``StatelessNonces`` hands out and checks
 server nonces (§8); ``MemoryReplayCache`` keeps proofs single-use in one process
-(``gatehouse.storage.redis_dpop.RedisReplayCache`` across many). The pure proof code,
-including ``make_proof`` for clients, is ``gatehouse.jose.dpop``. See docs/dpop.md.
+(``gatehouse.storage.redis_dpop.RedisReplayCache`` across many). The pure proof check
+is ``gatehouse.jose.dpop``; ``make_proof``, for clients, ``gatehouse.jose.dpop_make``.
+See docs/dpop.md.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from gatehouse.jose.dpop import (
     ProofPolicy,
     access_token_hash,
     check_proof,
-    make_proof,
 )
+from gatehouse.jose.dpop_make import make_proof
 
 __all__ = [
     "DPOP_ALGORITHMS",

@@ -1,4 +1,4 @@
-"""DPoP proofs (RFC 9449 §4): check one against a request, or make one. Pure: no I/O,
+"""DPoP proofs (RFC 9449 §4): check one against a request. Pure: no I/O,
 no clock (``now`` is a parameter), no state beyond the caches a caller hands in.
 
 A proof is a JWT the client signs with a key of its own, whose public half travels in
@@ -7,6 +7,8 @@ here, so everything about it is checked as strictly as a configured JWK: importe
 ``JWK.from_dict`` (curve points, RSA size, ROCA), private members refused (§4.3 step 7),
 the ``alg`` on the caller's asymmetric allow-list (step 5). The key's RFC 7638 SHA-256
 thumbprint is what an access token binds to (``cnf.jkt``, §6.1).
+
+The other side, ``make_proof`` for clients, is ``gatehouse.jose.dpop_make``.
 
 ``check_proof`` runs the §4.3 checks that need no state; what needs state (the nonce the
 server handed out, whether this ``jti`` was seen) is passed in as small protocols or
@@ -20,8 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from gatehouse.errors import (
@@ -41,7 +42,6 @@ from gatehouse.jose.htu import normalize_htu, strip_query
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.jws import parse_compact
 from gatehouse.jose.jwt import decode_payload
-from gatehouse.jose.strict_json import dumps_compact
 
 __all__ = [
     "DEFAULT_MAX_PROOF_SIZE",
@@ -53,7 +53,6 @@ __all__ = [
     "ProofPolicy",
     "access_token_hash",
     "check_proof",
-    "make_proof",
 ]
 
 DPOP_TYP = "dpop+jwt"
@@ -63,8 +62,6 @@ DEFAULT_MAX_PROOF_SIZE = 4096
 """Bytes: a proof with an RSA-4096 key in its header is about 2.3 KB."""
 _MAX_JTI = 256  # §11.1: refuse "unnecessarily large jti values"
 _CACHE_LIMIT = 1024
-_EC_ALG_BY_CURVE = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
-_KEY_PARAMETERS = ("kid", "use", "key_ops", "alg")
 _PRIVATE_MEMBERS = frozenset(("d", "p", "q", "dp", "dq", "qi", "oth", "k"))
 
 
@@ -322,54 +319,3 @@ def _check_ath(ath: Any, access_token: str) -> None:
     # JSON strings may hold lone surrogates: encode them rather than fail on them.
     if not hmac.compare_digest(ath.encode("utf-8", "surrogatepass"), expected.encode("ascii")):
         raise DPoPTokenHashError("the proof's ath is not this token's hash")
-
-
-def _default_alg(key: JWK) -> str:
-    if key.alg is not None:
-        return key.alg
-    if key.kty == "EC" and key.crv in _EC_ALG_BY_CURVE:
-        return _EC_ALG_BY_CURVE[key.crv]
-    if key.kty == "OKP":
-        return "EdDSA"
-    raise InvalidKeyError("name the alg for this key (an RSA key has no single default)")
-
-
-def make_proof(
-    key: JWK,
-    *,
-    method: str,
-    url: str,
-    now: float,
-    access_token: str | None = None,
-    nonce: str | None = None,
-    alg: str | None = None,
-    jti: str | None = None,
-    random: Callable[[int], bytes] = os.urandom,
-    extra_claims: Mapping[str, Any] | None = None,
-) -> str:
-    """A DPoP proof for one request (§4.2), signed with ``key`` (a private JWK).
-
-    ``url``'s query and fragment are dropped; ``jti`` defaults to 128 random bits (§4.2
-    asks for at least 96) drawn from ``random``; ``ath`` is added for ``access_token``.
-    """
-    alg = alg or _default_alg(key)
-    if alg not in DPOP_ALGORITHMS or key.kty == "oct":
-        raise InvalidKeyError("a DPoP proof is signed with an asymmetric key")
-    public = {k: v for k, v in key.public().to_dict().items() if k not in _KEY_PARAMETERS}
-    header = {"typ": DPOP_TYP, "alg": alg, "jwk": public}
-    claims: dict[str, Any] = dict(extra_claims or {})
-    claims.update(
-        jti=jti if jti is not None else b64url_encode(random(16)),
-        htm=method,
-        htu=strip_query(url),
-        iat=int(now),
-    )
-    if access_token is not None:
-        claims["ath"] = access_token_hash(access_token)
-    if nonce is not None:
-        claims["nonce"] = nonce
-    signing_input = (
-        b64url_encode(dumps_compact(header)) + "." + b64url_encode(dumps_compact(claims))
-    )
-    signature = key.signer(alg)(signing_input.encode("ascii"))
-    return signing_input + "." + b64url_encode(signature)
