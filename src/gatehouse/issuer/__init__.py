@@ -1,6 +1,7 @@
 """The token service's domain: accounts, sessions, clients, signing keys.
 
-``TokenService`` is the facade the HTTP layer calls; everything it needs is injected
+``TokenService`` is the one surface the HTTP service, the Lambda handler and the CLI
+call (its managers are private: see its module docstring); everything it needs is injected
 (config, storage ports, the key-encryption key, a clock and a random source). Import
 cost is paid only by code that issues tokens: the verifier side never imports this.
 """
