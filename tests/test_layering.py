@@ -135,11 +135,9 @@ def test_importing_the_verifier_side_loads_nothing_heavy(module: str) -> None:
 CONTRACTS: list[dict[str, Any]] = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"][
     "importlinter"
 ]["contracts"]
-# Broken today by code outside the tests' area: strict, so the case turns red once fixed.
-KNOWN_BROKEN = {
-    "issuer-storage-ports": "gatehouse.issuer.sessions (l.42) imports REUSE_REASON from "
-    "gatehouse.storage.rotation, the adapters' shared rules; storage.records has it now",
-}
+# Contracts broken by code outside the tests' area, id -> the import that breaks it: marked
+# xfail(strict=True), so the case turns red once the code is fixed. None today.
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def test_contract_ids_are_unique() -> None:
