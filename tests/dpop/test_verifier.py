@@ -219,6 +219,12 @@ def test_nonce_challenge_then_retry(
     with pytest.raises(UseDPoPNonceError) as info:
         _call(dv, make_token(client_key.thumbprint(), exp=NOW + 3600), late)
     assert info.value.code == "dpop_nonce_stale"
+    assert dv.nonce_headers() == {"DPoP-Nonce": nonces.current(), "Cache-Control": "no-store"}
+
+
+def test_no_nonce_headers_without_a_nonce_policy(dpop_verifier: DPoPVerifier) -> None:
+    """Without a nonce policy a successful response gets no DPoP-Nonce."""
+    assert dpop_verifier.nonce_headers() == {}
 
 
 def test_async_variant_agrees(

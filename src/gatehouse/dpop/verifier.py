@@ -112,6 +112,13 @@ class DPoPVerifier:
             nonce=self.proofs.fresh_nonce(),
         )
 
+    def nonce_headers(self) -> dict[str, str]:
+        """For a successful response: the current ``DPoP-Nonce`` (and ``no-store``), so a
+        client moves to the new nonce before its old one lapses (§8.2); empty without a
+        nonce policy."""
+        nonce = self.proofs.fresh_nonce()
+        return {} if nonce is None else {"DPoP-Nonce": nonce, "Cache-Control": "no-store"}
+
     def _bind(
         self,
         scheme: str,
