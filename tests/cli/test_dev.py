@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from cli_helpers import Project
 
 from gatehouse.gateway.app import MAX_BODY
@@ -214,3 +215,85 @@ def test_dev_without_a_project_points_at_init(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "run `gatehouse init`" in done.stderr
+
+
+def test_typo_in_a_function_is_refused_not_served_open(project: Path) -> None:
+    """`scope` for `scopes` on a jwt function stops dev with the file, key and suggestion."""
+    _project_with(project, FUNCTIONS.replace('scopes = ["orders:read"]', 'scope = ["orders:read"]'))
+    done = _run(project, "--port", "0")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert '[[functions]] guarded scope: unknown key; did you mean "scopes"?' in done.stderr
+    assert "gatehouse.toml" in done.stderr
+
+
+def test_function_over_the_token_service_is_refused(project: Path) -> None:
+    """A function on POST /login would replace the token service in dev: refused at start."""
+    _project_with(project, FUNCTIONS.replace('"GET /boom"', '"POST /login"'))
+    done = _run(project, "--port", "0")
+    assert done.returncode == 1
+    assert "would shadow the token service's /login" in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serving(cwd: Path, env: dict[str, str]) -> Iterator[str]:
+    """`gatehouse dev` as started with ``env``; yields the URL from its ready line."""
+    process = subprocess.Popen(
+        [GATEHOUSE, "dev"], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert " on http://" in first, f"gatehouse dev exited: {process.wait()}"
+        yield first.strip().rsplit(" on ", 1)[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=TIMEOUT)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def _advertised(url: str) -> tuple[str, str, str]:
+    with httpx.Client(base_url=url, timeout=TIMEOUT) as http:
+        metadata = http.get("/.well-known/openid-configuration").json()
+        servers = http.get("/openapi.json").json()["servers"]
+    return metadata["issuer"], metadata["jwks_uri"], servers[0]["url"]
+
+
+def test_init_port_gives_the_issuer_on_that_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gatehouse init --port N` then `gatehouse dev`: iss, discovery and OpenAPI name N."""
+    for name in ("GATEHOUSE_CONFIG", "GATEHOUSE_KEK", "GATEHOUSE_KEK_FILE", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    port = _free_port()
+    done = subprocess.run(
+        [GATEHOUSE, "init", "--port", str(port)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    config = tmp_path / "gatehouse.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("[[functions]]")])  # no examples/ folder here
+    env = {k: v for k, v in os.environ.items() if k != "PORT"}
+    with _serving(tmp_path, env) as url:
+        base = f"http://127.0.0.1:{port}"
+        assert url == base
+        assert _advertised(url) == (base, f"{base}/.well-known/jwks.json", base)
+
+
+def test_port_variable_moves_dev_and_its_issuer(project: Path) -> None:
+    """`PORT=N gatehouse dev` on a project made for 8000 serves iss, discovery and OpenAPI
+    on N."""
+    _project_with(project, FUNCTIONS)
+    port = _free_port()
+    with _serving(project.root, {**os.environ, "PORT": str(port)}) as url:
+        base = f"http://127.0.0.1:{port}"
+        assert url == base
+        assert _advertised(url) == (base, f"{base}/.well-known/jwks.json", base)

@@ -84,3 +84,72 @@ def test_ready_made_authorizer_names_missing_settings() -> None:
     """Without its environment the authorizer names each missing variable."""
     with pytest.raises(ConfigurationError, match="GATEHOUSE_ISSUER_URL, GATEHOUSE_AUDIENCE"):
         build_authorizer({"GATEHOUSE_JWKS_URL": "https://auth.example.com/jwks.json"})
+
+
+def _edit(project: Path, old: str, new: str) -> None:
+    config = project / "gatehouse.toml"
+    text = config.read_text()
+    assert old in text
+    config.write_text(text.replace(old, new, 1))
+
+
+def test_typo_in_a_function_is_refused_not_deployed_open(project: Path) -> None:
+    """`scope` for `scopes` on a jwt function: one line naming it, and no template."""
+    _edit(project, 'auth = "none"', 'auth = "jwt"\nscope = ["admin"]')
+    result = _gatehouse("deploy", "sam")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert '[[functions]] orders scope: unknown key; did you mean "scopes"?' in result.stderr
+    assert "gatehouse.toml" in result.stderr
+    assert not (project / "template.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--signing-alg", "none"), "--signing-alg"),
+        (("--signing-alg", "HS256"), "--signing-alg"),
+        (("--runtime", "python2.7"), "--runtime"),
+        (("--runtime", "python3.10"), "--runtime"),
+    ],
+)
+def test_unsupported_algorithms_and_runtimes_are_refused(
+    project: Path, args: tuple[str, ...], named: str
+) -> None:
+    """Values no gatehouse issuer or Lambda runtime supports never reach a template."""
+    result = _gatehouse("deploy", "sam", *args)
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert not (project / "template.yaml").exists()
+
+
+def test_deploy_spec_validates_what_the_cli_validates() -> None:
+    """DeploySpec itself refuses `none` and python2.7, for callers that skip the CLI."""
+    from gatehouse.deploy.spec import LAMBDA_PYTHON_RUNTIMES, DeploySpec
+
+    with pytest.raises(ConfigurationError, match="signing algorithm 'none'"):
+        DeploySpec(audience="a", signing_alg="none")
+    with pytest.raises(ConfigurationError, match=r"runtime 'python2\.7'"):
+        DeploySpec(audience="a", runtime="python2.7")
+    assert "python3.14" in LAMBDA_PYTHON_RUNTIMES
+    assert DeploySpec(audience="a", runtime="python3.14").runtime == "python3.14"
+
+
+def test_a_route_over_the_token_service_is_refused(project: Path) -> None:
+    """A function on POST /token would replace the token service: refused before writing."""
+    _edit(project, 'routes = ["GET /orders"]', 'routes = ["GET /orders", "POST /token"]')
+    result = _gatehouse("deploy", "sam")
+    assert result.exit_code == 1
+    assert "would shadow the token service's /token" in result.stderr
+    assert not (project / "template.yaml").exists()
+
+
+def test_template_gives_functions_the_one_issuer_name(project: Path) -> None:
+    """Functions get GATEHOUSE_ISSUER_URL, the setting's own name, and the issuer's alg."""
+    assert _gatehouse("deploy", "sam", "--runtime", "python3.14").exit_code == 0
+    template = yaml.safe_load((project / "template.yaml").read_text())
+    env = template["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"]
+    assert "GATEHOUSE_ISSUER" not in env
+    assert env["GATEHOUSE_ISSUER_URL"] == {"Ref": "IssuerUrl"}
+    assert env["GATEHOUSE_ALGORITHMS"] == "ES256"
+    assert template["Globals"]["Function"]["Runtime"] == "python3.14"

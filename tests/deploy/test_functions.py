@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -68,3 +69,41 @@ def test_mistakes_name_the_function_and_the_fix(change: tuple[str, str], message
     """Each mistake is one ConfigurationError naming what to write instead."""
     with pytest.raises(ConfigurationError, match=message):
         services_from_document(tomllib.loads(GOOD.replace(*change)))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('scopes = ["orders:read"]', 'scope = ["orders:read"]'),
+            'functions]] orders-api scope: unknown key; did you mean "scopes"?',
+        ),
+        (("ttl = 0", "tll = 0"), 'profile auth tll: unknown key; did you mean "ttl"?'),
+        (
+            ('auth = "jwt"\nscopes = ["orders:read"]', 'auth = "none"\nscopes = ["orders:read"]'),
+            'only auth = "jwt" or "lambda" checks scopes',
+        ),
+        (('route = "GET /profile"', 'route = "GET /orders"'), "GET /orders is already routed"),
+        (('route = "GET /profile"', 'route = "ANY /orders"'), "ANY /orders overlaps GET /orders"),
+        (
+            ('route = "GET /profile"', 'route = "POST /orders/{other}"'),
+            "already routed to orders-api",
+        ),
+        (
+            ('type = "lambda"', 'type = "lambda"\n[functions.environment]\nX = 1'),
+            "table of strings",
+        ),
+    ],
+)
+def test_strict_table_refuses_what_would_run_unguarded(
+    change: tuple[str, str], message: str
+) -> None:
+    """Typos, scopes nothing checks and routes two functions claim are refused by name."""
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        services_from_document(tomllib.loads(GOOD.replace(*change)), "gatehouse.toml")
+
+
+def test_errors_name_the_file() -> None:
+    """An unknown key's message starts with the file it is in."""
+    with pytest.raises(ConfigurationError, match=r"^gatehouse\.toml: \[\[functions\]\]"):
+        services_from_document(tomllib.loads(GOOD.replace("event =", "evnt =")), "gatehouse.toml")

@@ -225,3 +225,21 @@ def test_bad_postgres_settings_are_configuration_errors(
     env[variable] = value
     with pytest.raises(ConfigurationError, match=named):
         build_stores(load_settings(environ=env))
+
+
+def test_connect_timeout_bounds_a_refused_start(tmp_path: Path) -> None:
+    """[storage] connect_timeout reaches PostgreSQL: a refused port fails in about that long,
+    not the fixed 5 s every Lambda cold start paid while the database was down."""
+    import time
+
+    from gatehouse.errors import StorageUnavailableError
+
+    env = service_environ(
+        tmp_path / "g.db",
+        GATEHOUSE_STORAGE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/test",
+        GATEHOUSE_STORAGE_CONNECT_TIMEOUT="0.5",
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailableError):
+        build_stores(load_settings(environ=env))
+    assert time.monotonic() - started < 4.0
