@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,16 @@ def test_npm_jose_refuses_a_tampered_gatehouse_proof(keys: dict[str, JWK]) -> No
     forged = ".".join([*tampered.split(".")[:2], proof.split(".")[2]])
     (result,) = _run([{"op": "verify", "proof": forged, "htu": HTU, "htm": "PUT"}])
     assert not result["ok"]
+
+
+def test_missing_node_modules_skips_locally_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without `npm ci` the interop tests skip with the reason, and fail when CI is set."""
+    monkeypatch.setattr(sys.modules[__name__], "NODE_DIR", tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"npm ci|node is not installed"):
+        _node_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run in CI"):
+        _node_or_skip()
