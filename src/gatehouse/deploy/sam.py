@@ -112,6 +112,8 @@ def _token_service(spec: DeploySpec) -> dict[str, Any]:
         # One request at a time per Lambda instance: a small pool keeps many concurrent
         # instances under PostgreSQL's max_connections (docs/storage-backends.md).
         "GATEHOUSE_STORAGE_POOL_SIZE": "2",
+        # A cold start while the database is unreachable waits this long, not 5 s.
+        "GATEHOUSE_STORAGE_CONNECT_TIMEOUT": "2",
         "GATEHOUSE_STORAGE_REDIS_URL": {
             "Fn::If": ["HasRedis", _ref("RedisUrl"), _ref("AWS::NoValue")]
         },
