@@ -31,7 +31,7 @@ from gatehouse.errors import (
     StorageUnavailableError,
 )
 from gatehouse.storage.migrate import SCHEMA_VERSION_DDL, load_migrations, split_statements
-from gatehouse.storage.sql_dialect import postgres_dialect
+from gatehouse.storage.sql_dialect import Statements, postgres_dialect
 from gatehouse.storage.sql_seam import Row, SQLSeam, Transaction
 
 try:
@@ -96,16 +96,16 @@ class _Transaction:
 
     __slots__ = ("_conn", "_sql")
 
-    def __init__(self, conn: Connection, sql: Callable[[str], bytes]) -> None:
+    def __init__(self, conn: Connection, sql: Statements[bytes]) -> None:
         self._conn = conn
         self._sql = sql
 
     def one(self, template: str, params: Sequence[object] = ()) -> Row | None:
-        found: Row | None = self._conn.execute(self._sql(template), params).fetchone()
+        found: Row | None = self._conn.execute(self._sql[template], params).fetchone()
         return found
 
     def run(self, template: str, params: Sequence[object] = ()) -> int:
-        return self._conn.execute(self._sql(template), params).rowcount
+        return self._conn.execute(self._sql[template], params).rowcount
 
 
 class PostgresBase(SQLSeam):
@@ -137,8 +137,7 @@ class PostgresBase(SQLSeam):
         self.prepared_statements = prepared_statements
         # Every table name is qualified ("$name" in the templates), so nothing depends
         # on search_path, which a transaction-mode PgBouncer or RDS Proxy would not keep.
-        self._dialect = postgres_dialect(schema)
-        self._rendered: dict[str, bytes] = {}
+        self._statements = Statements(postgres_dialect(schema), str.encode)
         options = (
             f"-c statement_timeout={_milliseconds(statement_timeout)}"
             f" -c lock_timeout={_milliseconds(lock_timeout)}"
@@ -235,10 +234,7 @@ class PostgresBase(SQLSeam):
     def _sql(self, template: str) -> bytes:
         """The template in this store's spelling (schema-qualified, ``%s``), rendered
         once per store."""
-        try:
-            return self._rendered[template]
-        except KeyError:
-            return self._rendered.setdefault(template, self._dialect.render(template).encode())
+        return self._statements[template]
 
     def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         query = self._sql(template)
@@ -255,7 +251,7 @@ class PostgresBase(SQLSeam):
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         def transaction(conn: Connection) -> T:
             with conn.transaction():
-                return work(_Transaction(conn, self._sql))
+                return work(_Transaction(conn, self._statements))
 
         return self._attempt(transaction)
 

@@ -14,16 +14,20 @@ Everything else is written in the common subset: ``INSERT … AS alias … ON CO
 DO UPDATE`` with ``excluded``, ``RETURNING``, ``CASE``. An empty byte string is bound
 as a parameter (``b""``) rather than spelled as a literal (``X''`` / ``''::bytea``).
 Templates never hold ``?`` or ``$`` inside a string literal. A dialect renders a
-template to the driver's text; each store caches what it rendered, so a statement
+template to the driver's text; ``Statements`` keeps what it rendered, so a statement
 costs one dict lookup per call.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["SQLITE", "Dialect", "postgres_dialect"]
+__all__ = ["SQLITE", "Dialect", "Statements", "postgres_dialect"]
+
+Q = TypeVar("Q")
 
 _TABLE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _FUNCTION = re.compile(r"\b(GREATEST|LEAST)\(")
@@ -52,6 +56,23 @@ class Dialect:
         if self.mark != "?":
             # psycopg reads % as the start of a placeholder: a literal one is %%.
             text = text.replace("%", "%%").replace("?", self.mark)
+        return text
+
+
+class Statements(dict[str, Q]):
+    """``statements[template]``: the driver's text for a template, rendered on first use
+    and a plain dict hit afterwards (the templates are the code's own, a bounded set)."""
+
+    __slots__ = ("_dialect", "_finish")
+
+    def __init__(self, dialect: Dialect, finish: Callable[[str], Q]) -> None:
+        super().__init__()
+        self._dialect = dialect
+        self._finish = finish
+
+    def __missing__(self, template: str) -> Q:
+        text = self._finish(self._dialect.render(template))
+        self[template] = text
         return text
 
 

@@ -27,7 +27,7 @@ from typing import TypeVar
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConflictError, StorageError, StorageUnavailableError
 from gatehouse.storage.migrate import apply_sqlite_migrations
-from gatehouse.storage.sql_dialect import SQLITE
+from gatehouse.storage.sql_dialect import SQLITE, Statements
 from gatehouse.storage.sql_seam import Row, SQLSeam, Transaction
 
 __all__ = ["SQLiteBase", "translate_sqlite_error"]
@@ -75,15 +75,8 @@ def _create_private(path: str) -> None:
     os.close(fd)
 
 
-_RENDERED: dict[str, str] = {}
-
-
-def _sql(template: str) -> str:
-    """The template in SQLite's spelling, rendered once per process."""
-    try:
-        return _RENDERED[template]
-    except KeyError:
-        return _RENDERED.setdefault(template, SQLITE.render(template))
+_SQL: Statements[str] = Statements(SQLITE, str)
+"""Templates in SQLite's spelling, rendered once per process."""
 
 
 class _Transaction:
@@ -95,11 +88,11 @@ class _Transaction:
         self._conn = conn
 
     def one(self, template: str, params: Sequence[object] = ()) -> Row | None:
-        found: Row | None = self._conn.execute(_sql(template), params).fetchone()
+        found: Row | None = self._conn.execute(_SQL[template], params).fetchone()
         return found
 
     def run(self, template: str, params: Sequence[object] = ()) -> int:
-        return self._conn.execute(_sql(template), params).rowcount
+        return self._conn.execute(_SQL[template], params).rowcount
 
 
 class SQLiteBase(SQLSeam):
@@ -175,17 +168,17 @@ class SQLiteBase(SQLSeam):
 
     def _read(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         try:
-            return self._conn().execute(_sql(template), params).fetchall()
+            return self._conn().execute(_SQL[template], params).fetchall()
         except sqlite3.Error as exc:
             raise translate_sqlite_error(exc) from exc
 
     def _execute(self, template: str, params: Sequence[object] = ()) -> int:
         with self._write() as c:
-            return c.execute(_sql(template), params).rowcount
+            return c.execute(_SQL[template], params).rowcount
 
     def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         with self._write() as c:
-            return c.execute(_sql(template), params).fetchall()
+            return c.execute(_SQL[template], params).fetchall()
 
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         with self._write() as c:
