@@ -317,3 +317,19 @@ def test_lone_surrogate_ath_is_a_mismatch_not_a_crash(client_key: JWK) -> None:
     proof = _forge(client_key, "ES256", _header(client_key), _claims(ath="\ud800"))
     with pytest.raises(DPoPTokenHashError):
         check_proof(proof, method="GET", url=URL, now=NOW, access_token="at")
+
+
+@pytest.mark.parametrize(
+    "jwk",
+    [
+        {"kty": "RSA", "n": "A" * 1400, "e": "AQAB"},
+        {"kty": "RSA", "n": "A" * 400, "e": "A" * 400},
+    ],
+    ids=["modulus-over-8192-bits", "exponent-over-32-bits"],
+)
+def test_costly_rsa_keys_are_refused_before_import(client_key: JWK, jwk: dict[str, str]) -> None:
+    """Anyone can send a key in a proof, so a huge modulus or exponent is refused up front."""
+    proof = _forge(client_key, "ES256", _header(client_key, alg="RS256", jwk=jwk), _claims())
+    with pytest.raises(InvalidDPoPProofError) as info:
+        check_proof(proof, method="GET", url=URL, now=NOW)
+    assert info.value.code == "dpop_invalid_jwk"

@@ -179,11 +179,20 @@ def _import_key(jwk: Any) -> tuple[JWK, str]:
     if _PRIVATE_MEMBERS.intersection(jwk):
         # §4.3 step 7 (and "oct" keys are secrets by definition).
         raise _fail("the proof's jwk holds private key material", "dpop_private_jwk")
+    if jwk.get("kty") == "RSA" and not _rsa_size_ok(jwk.get("n"), jwk.get("e")):
+        # Anyone may send a key here, so its cost is bounded: RSA-8192 at most and a
+        # public exponent of at most 32 bits (a huge e makes every check a slow modexp).
+        raise _fail("the proof's RSA key is too large", "dpop_invalid_jwk")
     try:
         key = JWK.from_dict(jwk)
     except InvalidKeyError:
         raise _fail("the proof's jwk is not an acceptable public key", "dpop_invalid_jwk") from None
     return key, key.thumbprint()
+
+
+def _rsa_size_ok(n: Any, e: Any) -> bool:
+    # base64url lengths: 8192 bits are 1024 bytes (1366 characters), 32 bits 6 characters.
+    return isinstance(n, str) and isinstance(e, str) and len(n) <= 1366 and len(e) <= 6
 
 
 def _claim(claims: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
