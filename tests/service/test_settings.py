@@ -299,3 +299,13 @@ def test_the_documented_example_is_accepted(tmp_path: Path) -> None:
     example = text.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```")[0]
     settings = load_settings(_write(tmp_path, example), environ={"GATEHOUSE_KEK": "x"})
     assert settings.issuer.url == "https://auth.example.com"
+
+
+def test_every_table_is_a_field_of_settings() -> None:
+    """TABLES and the Settings fields name the same tables (a new table is added to both)."""
+    from dataclasses import fields
+
+    from gatehouse.service.settings import TABLES, Settings
+
+    names = {f.name for f in fields(Settings)} - {"functions", "source"}
+    assert names == set(TABLES)

@@ -5,8 +5,9 @@ The one reader of the file for the token service, the CLI, ``gatehouse dev`` and
 ``[keys]``, ``[http]``, ``[dev]`` and ``[[functions]]``; anything else, and any unknown key
 in any of them, is an error naming the file, the table, the key and the nearest known
 name. Each setting is declared once, as a field (``settings_schema``): to add one, add a
-field with ``setting(default, doc=...)`` to its table's class below (or to
-``IssuerConfig``), and use it; a new table is one more class and one line in ``TABLES``.
+field with ``setting(default, doc=...)`` to its table's class (``settings_tables``, or
+``IssuerConfig``), and use it. A new table is its class, one line in ``TABLES`` and one
+field of ``Settings`` (a test holds the two equal), plus its block in the docs page.
 
 Every setting can be overridden from the environment as ``GATEHOUSE_<TABLE>_<KEY>``
 (``GATEHOUSE_STORAGE_URL``), plus three short names: ``GATEHOUSE_KEK``,
@@ -167,15 +168,11 @@ def load_settings(
     _refuse_inline_kek(document, source, development)
     base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
     functions = services_from_document(document, source)
-    return Settings(
-        issuer=_build(IssuerConfig, "issuer", issuer),
-        storage=_build(StorageSettings, "storage", values["storage"], base_dir=base_dir),
-        keys=_build(KeysSettings, "keys", values["keys"]),
-        http=_build(HttpSettings, "http", values["http"]),
-        dev=_build(DevSettings, "dev", values["dev"]),
-        functions=functions,
-        source=Path(path) if path is not None else None,
-    )
+    extra: dict[str, dict[str, Any]] = {"storage": {"base_dir": base_dir}}
+    built = {
+        name: _build(cls, name, values[name], **extra.get(name, {})) for name, cls in TABLES.items()
+    }
+    return Settings(**built, functions=functions, source=Path(path) if path else None)
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
