@@ -69,6 +69,11 @@ class StorageSettings:
     base_dir: Path = Path()  # the settings file's folder; not a setting
 
     def __post_init__(self) -> None:
+        if self.pool_size < 1:
+            raise ConfigurationError("pool_size must be at least 1")
+        for name in ("statement_timeout", "lock_timeout"):
+            if not 0 < getattr(self, name) <= 3600:
+                raise ConfigurationError(f"{name} must be between 0 and 3600 seconds")
         if not 0 < self.connect_timeout <= 60:
             raise ConfigurationError("connect_timeout must be between 0 and 60 seconds")
 

@@ -65,11 +65,7 @@ def _main_store(settings: StorageSettings, clock: Clock, development: bool) -> F
         # The adapter module raises ConfigurationError itself when psycopg is missing.
         from gatehouse.storage.postgres import PostgresStore
 
-        if settings.pool_size < 1:
-            raise ConfigurationError("[storage] pool_size must be at least 1")
-        for name in ("statement_timeout", "lock_timeout"):
-            if not 0 < getattr(settings, name) <= 3600:
-                raise ConfigurationError(f"[storage] {name} must be between 0 and 3600 seconds")
+        # pool_size and the timeouts were checked when the settings were read.
         return PostgresStore(
             url,
             schema=settings.schema,
