@@ -10,6 +10,7 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │   ├── AlgorithmNotAllowedError    alg_not_allowed  401
     │   ├── UnknownKeyError             unknown_kid      401
     │   ├── InvalidSignatureError       bad_signature    401
+    │   ├── DecryptionError             decryption_failed 401   (JWE: one error for every step)
     │   ├── ClaimError                  invalid_claim    401    (carries .claim)
     │   │   ├── MissingClaimError       missing_claim    401
     │   │   ├── ExpiredTokenError       expired          401
@@ -68,6 +69,7 @@ __all__ = [
     "DPoPProofReplayError",
     "DPoPTargetMismatchError",
     "DPoPTokenHashError",
+    "DecryptionError",
     "ExpiredTokenError",
     "GatehouseError",
     "InsufficientScopeError",
@@ -165,6 +167,16 @@ class InvalidSignatureError(TokenError):
     """The signature does not verify."""
 
     code = "bad_signature"
+
+
+class DecryptionError(TokenError):
+    """The encrypted token could not be decrypted.
+
+    One class and one message whatever step failed (header, key unwrap, tag, padding,
+    size), so no failure tells an attacker more than "no" (RFC 7516 §11.5, RFC 8725 §3.4).
+    """
+
+    code = "decryption_failed"
 
 
 class ClaimError(TokenError):
