@@ -6,7 +6,7 @@ import pytest
 from issuer_helpers import verifier_for
 
 from gatehouse import ManualClock
-from gatehouse.errors import InvalidGrantError, InvalidRequestError
+from gatehouse.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
 from gatehouse.issuer import TokenService
 
 
@@ -81,12 +81,14 @@ def test_rfc7009_revokes_family(service: TokenService, alice: str) -> None:
         service.refresh(c.refresh_token)
 
 
-def test_rfc7009_other_clients_token_is_ignored(service: TokenService, alice: str) -> None:
-    """§2.1: a client may revoke only its own tokens; another's is left alone like an
-    unknown one (§2.2, no oracle), refresh and access tokens alike."""
+def test_rfc7009_other_clients_token_is_refused(service: TokenService, alice: str) -> None:
+    """§2.1: a client may revoke only its own tokens, refresh and access tokens alike;
+    the refused token stays valid."""
     pair = service.login("alice", "correct horse")
-    assert service.revoke(pair.refresh_token, client_id="intruder") is False
-    assert service.revoke(pair.access_token, client_id="intruder") is False
+    with pytest.raises(UnauthorizedClientError):
+        service.revoke(pair.refresh_token, client_id="intruder")
+    with pytest.raises(UnauthorizedClientError):
+        service.revoke(pair.access_token, client_id="intruder")
     assert service.introspect(pair.access_token)["active"] is True
     assert service.refresh(pair.refresh_token).access_token
 

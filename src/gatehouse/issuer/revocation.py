@@ -1,14 +1,16 @@
 """Ending sessions and revoking tokens: logout and RFC 7009.
 
-RFC 7009 §2.1: the server "verifies whether the token was issued to the client making
-the revocation request". A token issued to someone else is, for this caller, as good
-as an unknown one: §2.2 answers those with 200 and gatehouse does the same, so the
-endpoint is no oracle telling a client which tokens exist. Nothing is revoked then.
+RFC 7009 §2.1: the server "validates whether the token was issued to the client making
+the revocation request. If this validation fails, the request is refused": a token of
+ours issued to another client is ``unauthorized_client`` and nothing is revoked, access
+tokens and refresh tokens alike. Unknown or malformed tokens stay a silent success
+(§2.2). The refusal is no oracle worth having: it needs a token that is already live,
+and an access token proves itself against the published JWKS anyway.
 """
 
 from __future__ import annotations
 
-from gatehouse.errors import InvalidRequestError, TokenError
+from gatehouse.errors import InvalidRequestError, TokenError, UnauthorizedClientError
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.introspection import Introspector
@@ -54,19 +56,21 @@ class Revoker:
             return self.revoke_access_token(token, client_id=client_id)
         return self.revoke_refresh_token(token, client_id=client_id)
 
-    def _owned(self, owner: str | None, client_id: str | None) -> bool:
+    def _check_owner(self, owner: str | None, client_id: str | None) -> None:
+        """Refuse a client's revocation of a token issued to another client (§2.1)."""
         if client_id is None:
-            return True  # an administrator's call, not a client's
+            return  # an administrator's call, not a client's
         if (owner or self._config.first_party_client_id) == client_id:
-            return True
+            return
         self._audit.event("revocation_not_owner", client_id=client_id)
-        return False
+        raise UnauthorizedClientError("the token was not issued to this client")
 
     def revoke_refresh_token(self, token: str, *, client_id: str | None = None) -> bool:
         """Revoke the refresh token's whole session (its family and access tokens)."""
         session = self._sessions.session_for_token(token)
-        if session is None or not self._owned(session.client_id, client_id):
+        if session is None:
             return False
+        self._check_owner(session.client_id, client_id)
         return self._sessions.revoke(session.sid, reason="revoked")
 
     def revoke_access_token(self, token: str, *, client_id: str | None = None) -> bool:
@@ -75,8 +79,9 @@ class Revoker:
             claims = self._introspector.verify_access_token(token)
         except TokenError:
             return False
-        if claims.token_id is None or not self._owned(claims.client_id, client_id):
+        if claims.token_id is None:
             return False
+        self._check_owner(claims.client_id, client_id)
         self._deny.deny(DenyKind.JTI, claims.token_id, expires_at=claims.expires_at + _DENY_MARGIN)
         self._audit.event("access_token_revoked", jti=claims.token_id)
         return True

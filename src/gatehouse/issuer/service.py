@@ -231,8 +231,9 @@ class TokenService:
         self, token: str, *, token_type_hint: str | None = None, client_id: str | None = None
     ) -> bool:
         """RFC 7009: either kind of token (a refresh token ends its whole session), hint
-        optional (§2.1). With ``client_id`` only that client's tokens are revoked;
-        another's is ignored like an unknown one (§2.2). True if anything was revoked."""
+        optional (§2.1). With ``client_id`` only that client's tokens may be revoked;
+        another client's is ``UnauthorizedClientError`` (§2.1), an unknown token a silent
+        no-op (§2.2). True if anything was revoked."""
         return self._revoker.revoke(token, client_id=client_id)
 
     def revoke_session(self, sid: str, *, reason: str = "admin_revoked") -> bool:
