@@ -298,15 +298,20 @@ def test_fetch_that_hangs_is_bounded_by_the_timeout(
 def test_hanging_refetch_keeps_serving_the_last_good_list(site: Site, signing_key: JWK) -> None:
     """A refetch that hangs past the timeout leaves the last good list in service (stale)."""
     clock = ManualClock()
+    # The last good list is a seed already past its ttl (no fast fetch needed on a loaded
+    # machine before the slow one); with revoked index 2, so the stale list is really used.
+    seed = list_token(signing_key, site.uri(), clock, revoked=(2,), iat_offset=-61)
     site.publisher.serve(list_token(signing_key, site.uri(), clock))
-    verifier = _verifier(site, signing_key, clock, timeout=0.3)
-    token = _access(signing_key, clock, site.issuer, 1, site.uri())
-    verifier.verify(token)
     site.publisher.hold = threading.Event()
-    clock.advance(61)
+    verifier = _verifier(site, signing_key, clock, timeout=0.3, seed=[seed])
     started = time.monotonic()
-    verifier.verify(token)
+    verifier.verify(_access(signing_key, clock, site.issuer, 1, site.uri()))
     assert time.monotonic() - started < 3
+    assert site.publisher.arrived.wait(HOLD_LIMIT)
+    assert site.publisher.count == 1
+    with pytest.raises(TokenRevokedError):
+        verifier.verify(_access(signing_key, clock, site.issuer, 2, site.uri()))
+    assert site.publisher.count == 1  # within retry_after_error: no second hanging fetch
 
 
 # --- the reference: required, well-formed, and only under allowed locations -------------
