@@ -20,6 +20,7 @@ from gatehouse.errors import (
     TokenRevokedError,
 )
 from gatehouse.jose import JWK, encode_jwt
+from gatehouse.keys.status_fetch import StatusListResponse, UrllibStatusListFetcher
 from gatehouse.keys.status_lists import RemoteStatusLists
 
 from .conftest import HOLD_LIMIT, Site, list_token
@@ -276,23 +277,43 @@ def test_fetch_that_hangs_is_bounded_by_the_timeout(
     """A publisher that accepts and never answers costs one timeout, then a typed 503."""
     clock = ManualClock()
     uri = f"http://127.0.0.1:{silent_port}/statuslists/1"
+    fetcher = _CountingFetcher()
     verifier = Verifier(
         issuer=f"http://127.0.0.1:{silent_port}",
         audience=AUDIENCE,
         keys=JWKS([signing_key.public()]),
         algorithms=["ES256"],
         clock=clock,
-        status_lists=RemoteStatusLists(timeout=0.3),
+        status_lists=RemoteStatusLists(timeout=0.3, fetcher=fetcher),
     )
     token = _access(signing_key, clock, f"http://127.0.0.1:{silent_port}", 1, uri)
     started = time.monotonic()
     with pytest.raises(StatusListFetchError, match="timed out"):
         verifier.verify(token)
     assert time.monotonic() - started < 3
-    started = time.monotonic()
+    with pytest.raises(StatusListFetchError, match="timed out"):
+        verifier.verify(token)  # within retry_after_error: the recorded error, no new fetch
+    assert fetcher.calls == 1
+    clock.advance(5)
     with pytest.raises(StatusListFetchError):
-        verifier.verify(token)  # within retry_after_error: no second wait
-    assert time.monotonic() - started < 0.2
+        verifier.verify(token)
+    assert fetcher.calls == 2
+
+
+class _CountingFetcher(UrllibStatusListFetcher):
+    """The real urllib fetcher, counting its calls."""
+
+    __slots__ = ("calls",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def fetch(  # type: ignore[override]
+        self, url: str, timeout: float, max_size: int, etag: str | None
+    ) -> StatusListResponse:
+        self.calls += 1
+        return super().fetch(url, timeout, max_size, etag)
 
 
 def test_hanging_refetch_keeps_serving_the_last_good_list(site: Site, signing_key: JWK) -> None:
