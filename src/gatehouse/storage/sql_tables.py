@@ -90,14 +90,6 @@ def enum_codec(kind: type[enum.Enum]) -> Codec:
     return Codec(operator.attrgetter("value"), kind)
 
 
-def _getter(names: Sequence[str]) -> Callable[[Any], Row]:
-    """``record → tuple`` of the named attributes, in one C call."""
-    if len(names) == 1:
-        one = operator.attrgetter(names[0])
-        return lambda record: (one(record),)
-    return operator.attrgetter(*names)
-
-
 Steps = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
@@ -114,31 +106,33 @@ def _steps(
     return tuple(found)
 
 
-def _encoders(names: Sequence[str], codecs: Mapping[str, Codec]) -> Steps:
-    return _steps(names, codecs, operator.attrgetter("encode"))
-
-
-def _encoded(getter: Callable[[Any], Row], encoders: Steps, record: Any) -> Row:
-    values = getter(record)
+def _row_of(names: Sequence[str], codecs: Mapping[str, Codec]) -> Callable[[Any], Row]:
+    """``record → row`` of the named attributes, encoded. Without encoders it is one
+    ``attrgetter`` (a C call): the rotation's writes take that path."""
+    get: Callable[[Any], Row] = operator.attrgetter(*names)
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        get = lambda record: (one(record),)  # noqa: E731
+    encoders = _steps(names, codecs, operator.attrgetter("encode"))
     if not encoders:
-        return values
-    out = list(values)
-    for i, encode in encoders:
-        out[i] = encode(out[i])
-    return tuple(out)
+        return get
+
+    def encoded(record: Any) -> Row:
+        values = list(get(record))
+        for i, encode in encoders:
+            values[i] = encode(values[i])
+        return tuple(values)
+
+    return encoded
 
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """``UPDATE $table SET a = ?, b = ? WHERE key = ? [AND …]`` and its parameters."""
+    """``UPDATE $table SET a = ?, b = ? WHERE key = ? [AND …]`` and ``params(record)``:
+    the SET values, then the key values, taken from the record."""
 
     sql: str
-    _getter: Callable[[Any], Row]
-    _encoders: Steps
-
-    def params(self, record: Any) -> Row:
-        """The SET values, then the key values, taken from ``record``."""
-        return _encoded(self._getter, self._encoders, record)
+    params: Callable[[Any], Row]
 
 
 class Table(Generic[R]):
@@ -147,8 +141,6 @@ class Table(Generic[R]):
 
     __slots__ = (
         "_decoders",
-        "_encoders",
-        "_getter",
         "codecs",
         "columns",
         "insert",
@@ -157,6 +149,7 @@ class Table(Generic[R]):
         "names",
         "record",
         "select",
+        "to_row",
         "width",
     )
 
@@ -181,17 +174,13 @@ class Table(Generic[R]):
         self.select = f"SELECT {self.columns} FROM ${name}"
         marks = ", ".join("?" * self.width)
         self.insert = f"INSERT INTO ${name} ({self.columns}) VALUES ({marks})"
-        self._getter = _getter(self.names)
-        self._encoders = _encoders(self.names, self.codecs)
+        self.to_row: Callable[[R], Row] = _row_of(self.names, self.codecs)
+        """The values for ``insert``, in column order."""
         self._decoders = _steps(self.names, self.codecs, operator.attrgetter("decode"))
 
     def prefixed(self, alias: str) -> str:
         """``"t.a, t.b, …"``: this table's columns in a join that reads several tables."""
         return ", ".join(f"{alias}.{n}" for n in self.names)
-
-    def to_row(self, record: R) -> Row:
-        """The values for ``insert``, in column order."""
-        return _encoded(self._getter, self._encoders, record)
 
     def from_row(self, row: Sequence[Any], start: int = 0) -> R:
         """The record held in ``row[start:start + width]`` (a joined row holds several)."""
@@ -216,9 +205,7 @@ class Table(Generic[R]):
         extra = f" AND {where}" if where else ""
         names = (*chosen, *self.key)
         return Update(
-            f"UPDATE ${self.name} SET {sets} WHERE {keys}{extra}",
-            _getter(names),
-            _encoders(names, self.codecs),
+            f"UPDATE ${self.name} SET {sets} WHERE {keys}{extra}", _row_of(names, self.codecs)
         )
 
 
