@@ -31,9 +31,8 @@ def pg_project(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pr
 
 def test_migrate_users_and_keys_on_postgres(pg_project: Project) -> None:
     """migrate reports the PostgreSQL schema version; users and keys land in that schema."""
-    from gatehouse.storage.postgres import PostgresStore
-
     from gatehouse.storage.migrate import load_migrations
+    from gatehouse.storage.postgres import PostgresStore
 
     versions = pg_project.json("migrate")["schema_versions"]
     assert versions == {"PostgresStore": len(load_migrations("postgres"))}  # the latest
