@@ -78,6 +78,7 @@ class RemoteStatusLists:
         "_lists",
         "_monotonic",
         "_mutex",
+        "_own_keys",
         "_policy",
         "_require",
         "_seeds",
@@ -102,6 +103,7 @@ class RemoteStatusLists:
         self._allow = StatusURIAllowList(allowed_uris) if allowed_uris is not None else None
         self._require = bool(require)
         self._keys = keys
+        self._own_keys = keys is not None
         self._algorithms = frozenset(algorithms) if algorithms is not None else None
         self._fetcher: StatusListFetcher = fetcher or UrllibStatusListFetcher()
         self._clock: Clock = clock if clock is not None else UNATTACHED
@@ -144,8 +146,15 @@ class RemoteStatusLists:
         issuers: Iterable[str] | None,
         clock: Clock,
     ) -> None:
-        """Called once by the Verifier: fill in what was not configured explicitly."""
+        """Called once by the Verifier: fill in what was not configured explicitly.
+
+        A second Verifier may share this source only if it trusts the same keys: lists are
+        cached once, verified with one key source."""
         with self._mutex:
+            if self._keys is not None and self._keys is not keys and not self._own_keys:
+                raise ConfigurationError(
+                    "this RemoteStatusLists already serves a Verifier with other keys"
+                )
             if self._keys is None:
                 self._keys = keys
             if self._algorithms is None:
