@@ -18,7 +18,7 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │   │   ├── InvalidIssuerError      invalid_issuer   401
     │   │   ├── InvalidAudienceError    invalid_audience 401
     │   │   ├── InvalidTypeError        invalid_typ      401
-    │   │   └── InvalidStatusError      invalid_status   401    (status claim: draft-ietf-oauth-status-list)
+    │   │   └── InvalidStatusError      invalid_status   401    (claim status, Token Status List)
     │   ├── TokenRevokedError           revoked          401
     │   ├── InvalidDPoPProofError       invalid_dpop_proof 401  invalid_dpop_proof (RFC 9449 §7.1)
     │   │   ├── DPoPTargetMismatchError dpop_wrong_url   401    (or dpop_wrong_method, §4.3)
