@@ -21,10 +21,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.errors import ConfigurationError
-from gatehouse.functions.spec import ServiceSpec
 from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
 from gatehouse.service.settings_schema import (
     from_environment,
@@ -68,6 +67,9 @@ TABLES: dict[str, type] = {
     "dev": DevSettings,
 }
 _ARRAYS = ("functions",)
+
+if TYPE_CHECKING:  # the functions model is imported only when a file has [[functions]]
+    from gatehouse.functions.spec import ServiceSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +150,6 @@ def load_settings(
 
     ``environ`` defaults to an empty mapping, not ``os.environ``: the caller decides.
     """
-    from gatehouse.functions.table import services_from_document
-
     env: Mapping[str, str] = {} if environ is None else environ
     if path is None and env.get(CONFIG_ENV):
         path = env[CONFIG_ENV]
@@ -167,7 +167,11 @@ def load_settings(
     development = bool(issuer.get("development", False))
     _refuse_inline_kek(document, source, development)
     base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
-    functions = services_from_document(document, source)
+    functions: tuple[ServiceSpec, ...] = ()
+    if "functions" in document:
+        from gatehouse.functions.table import services_from_document
+
+        functions = services_from_document(document, source)
     extra: dict[str, dict[str, Any]] = {"storage": {"base_dir": base_dir}}
     built = {
         name: _build(cls, name, values[name], **extra.get(name, {})) for name, cls in TABLES.items()

@@ -9,7 +9,6 @@ that need only the table's own values live in ``__post_init__``, so every consum
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,15 +147,22 @@ class HttpSettings:
             raise ConfigurationError("max_body_bytes must be at least 1024")
         if "*" in self.trusted_proxies and len(self.trusted_proxies) > 1:
             raise ConfigurationError('trusted_proxies: "*" (trust every peer) stands alone')
-        for entry in self.trusted_proxies:
-            if entry == "*":
-                continue
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ConfigurationError(
-                    f"trusted_proxies: {entry!r} is not an address or CIDR, e.g. 10.0.0.0/8"
-                ) from None
+        if self.trusted_proxies:
+            _check_networks(self.trusted_proxies)
+
+
+def _check_networks(entries: tuple[str, ...]) -> None:
+    import ipaddress  # only when proxies are configured (not on a plain Lambda cold start)
+
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"trusted_proxies: {entry!r} is not an address or CIDR, e.g. 10.0.0.0/8"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
