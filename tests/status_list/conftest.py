@@ -31,6 +31,7 @@ class Publisher:
     hold: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, If-None-Match)
+    routes: dict[str, bytes] = field(default_factory=dict)  # fixed 200 bodies by path (a JWKS)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -51,6 +52,13 @@ class _Handler(BaseHTTPRequestHandler):
         with publisher.lock:
             publisher.requests.append((self.path, condition))
         publisher.arrived.set()
+        route = publisher.routes.get(self.path)
+        if route is not None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(route)))
+            self.end_headers()
+            self.wfile.write(route)
+            return
         if publisher.hold is not None:
             publisher.hold.wait(HOLD_LIMIT)
         not_modified = publisher.etag is not None and condition == publisher.etag

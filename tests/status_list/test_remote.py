@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from typing import Any
@@ -530,3 +531,31 @@ def test_expired_or_foreign_seed_is_skipped(site: Site, signing_key: JWK) -> Non
     verifier = _verifier(site, signing_key, clock, seed=seeds)
     verifier.verify(_access(signing_key, clock, site.issuer, 1, site.uri()))
     assert site.publisher.count == 1
+
+
+def test_lists_verify_with_the_remote_jwks_the_verifier_already_has(
+    site: Site, signing_key: JWK
+) -> None:
+    """With RemoteJWKS keys, the list's kid is found in the same fetched JWKS (sync and async)."""
+    from gatehouse import RemoteJWKS
+
+    clock = ManualClock()
+    jwks = {"keys": [signing_key.public().to_dict()]}
+    site.publisher.routes["/.well-known/jwks.json"] = json.dumps(jwks).encode()
+    site.publisher.serve(list_token(signing_key, site.uri(), clock, revoked=(3,)))
+    verifier = Verifier(
+        issuer=site.issuer,
+        audience=AUDIENCE,
+        keys=RemoteJWKS(site.issuer + "/.well-known/jwks.json", clock=clock),
+        algorithms=["ES256"],
+        clock=clock,
+        status_lists=RemoteStatusLists(),
+    )
+    assert verifier.verify(_access(signing_key, clock, site.issuer, 1, site.uri()))
+    with pytest.raises(TokenRevokedError):
+        asyncio.run(verifier.verify_async(_access(signing_key, clock, site.issuer, 3, site.uri())))
+    # One JWKS fetch serves both the access tokens and the list; one list fetch.
+    assert sorted(path for path, _ in site.publisher.requests) == [
+        "/.well-known/jwks.json",
+        "/statuslists/1",
+    ]
