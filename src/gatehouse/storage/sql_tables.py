@@ -141,6 +141,7 @@ class Table(Generic[R]):
 
     __slots__ = (
         "_decoders",
+        "_key_at",
         "codecs",
         "columns",
         "insert",
@@ -169,6 +170,7 @@ class Table(Generic[R]):
         if unknown or not key:
             raise ValueError(f"table {name}: no such fields {sorted(unknown)} (or no key)")
         self.key = key
+        self._key_at = self.names.index(key[0])
         self.width = len(self.names)
         self.columns = ", ".join(self.names)
         self.select = f"SELECT {self.columns} FROM ${name}"
@@ -191,7 +193,7 @@ class Table(Generic[R]):
 
     def from_row_or_none(self, row: Sequence[Any], start: int = 0) -> R | None:
         """As ``from_row``, or None where an outer join found no row (its key is NULL)."""
-        return None if row[start] is None else self.from_row(row, start)
+        return None if row[start + self._key_at] is None else self.from_row(row, start)
 
     def update(self, *columns: str, where: str = "") -> Update:
         """``UPDATE`` of ``columns`` (default: every non-key column) by key, with an
@@ -237,6 +239,7 @@ CLIENTS = Table(
         "allowed_scopes": JSON_SET,
         "grant_types": JSON_SET,
         "disabled": BOOL,
+        "require_dpop": BOOL,
     },
 )
 SIGNING_KEYS = Table(
