@@ -88,8 +88,9 @@ class AccountManager:
         ``ThrottledError`` otherwise."""
         name = normalise_username(username)
         check_password_input(password)
-        keys = [account_key(name)] + ([address_key(remote_addr)] if remote_addr else [])
-        self._throttle.check(keys)
+        address = address_key(remote_addr) if remote_addr else None
+        keys = [account_key(name)] + ([address] if address else [])
+        self._throttle.reserve(keys)  # before the hash: in-flight guesses count too
         record = self._store.find_account_by_username(name)
         if record is None:
             self._hasher.verify_dummy(password)
@@ -97,7 +98,6 @@ class AccountManager:
         else:
             ok = self._hasher.verify(record.password_hash, password)
         if not ok or record is None:
-            self._throttle.failure(keys)
             self._audit.event(
                 "login_failed",
                 account_id=record.account_id if record else None,
@@ -105,7 +105,7 @@ class AccountManager:
                 reason="bad_credentials",
             )
             raise InvalidGrantError(_BAD_LOGIN)
-        self._throttle.success(account_key(name))
+        self._throttle.success(account_key(name), address)
         if record.disabled:
             self._audit.event("login_failed", account_id=record.account_id, reason="disabled")
             raise InvalidGrantError("the account is disabled", code="account_disabled")

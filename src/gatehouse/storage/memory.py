@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from gatehouse.errors import ConflictError
+from gatehouse.storage.attempts import Reservation, lock_after
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,
@@ -290,3 +291,27 @@ class MemoryStore:
         with self._lock:
             self._failures.pop(key, None)
             self._locks.pop(key, None)
+
+    def reserve_attempt(
+        self, key: str, *, now: float, window: float, locks: Sequence[float]
+    ) -> Reservation:
+        with self._lock:
+            held = self._locks.get(key)
+            count, started = self._failures.get(key, (0, now))
+            if held is not None and held > now:
+                return Reservation(False, count, held)
+            if now - started >= window:
+                count, started = 0, now
+            count += 1
+            self._failures[key] = (count, started)
+            delay = lock_after(count, locks)
+            if delay > 0:
+                held = max(held or 0.0, now + delay)
+                self._locks[key] = held
+            return Reservation(True, count, held if held is not None and held > now else None)
+
+    def release(self, key: str, *, now: float, window: float) -> None:
+        with self._lock:
+            count, started = self._failures.get(key, (0, now))
+            if count > 0 and now - started < window:
+                self._failures[key] = (count - 1, started)

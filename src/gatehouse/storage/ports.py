@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from gatehouse.storage.attempts import Reservation
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,
@@ -236,6 +237,19 @@ class ThrottleStore(Protocol):
 
     def clear(self, key: str) -> None:
         """Forget the counter and any lock (a successful login)."""
+        ...
+
+    def reserve_attempt(
+        self, key: str, *, now: float, window: float, locks: Sequence[float]
+    ) -> Reservation:
+        """In one atomic step: refuse if a lock is in force at ``now``; otherwise count
+        the attempt (``register_failure``'s window rules) and set the lock that count
+        earns (``storage.attempts.lock_after``; never shortening one). Reserved before
+        the password is checked, so concurrent attempts cannot all pass one check."""
+        ...
+
+    def release(self, key: str, *, now: float, window: float) -> None:
+        """Give one reserved attempt back (a correct password); never below zero."""
         ...
 
 

@@ -25,13 +25,21 @@ with ``n`` and ``start``), ``lock:{key}`` (a deadline).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from gatehouse.errors import ConfigurationError, StorageError, StorageUnavailableError
+from gatehouse.storage.attempts import Reservation
 from gatehouse.storage.records import DenyKind
-from gatehouse.storage.redis_scripts import GC_MARGIN, MAX_TTL, REGISTER_FAILURE, SET_MAX
+from gatehouse.storage.redis_scripts import (
+    GC_MARGIN,
+    MAX_TTL,
+    REGISTER_FAILURE,
+    RELEASE,
+    RESERVE_ATTEMPT,
+    SET_MAX,
+)
 
 __all__ = ["RedisCounters"]
 
@@ -92,6 +100,8 @@ class RedisCounters:
         self.prefix = prefix
         self._set_max: Any = client.register_script(SET_MAX)
         self._register_failure: Any = client.register_script(REGISTER_FAILURE)
+        self._reserve_attempt: Any = client.register_script(RESERVE_ATTEMPT)
+        self._release: Any = client.register_script(RELEASE)
 
     # --- the error boundary -----------------------------------------------------------
 
@@ -200,3 +210,23 @@ class RedisCounters:
     def clear(self, key: str) -> None:
         with self._guard("clear"):
             self._client.delete(self._fail_key(key), self._lock_key(key))
+
+    def reserve_attempt(
+        self, key: str, *, now: float, window: float, locks: Sequence[float]
+    ) -> Reservation:
+        if not (math.isfinite(window) and window > 0):
+            raise ValueError("window must be a positive finite number")
+        ttl = min(math.ceil(window), MAX_TTL) + GC_MARGIN
+        args: list[object] = [_time_arg(now, "now"), repr(float(window)), ttl, GC_MARGIN]
+        args += [MAX_TTL, *(_time_arg(step, "locks") for step in locks)]
+        with self._guard("reserve_attempt"):
+            admitted, count, held = self._reserve_attempt(
+                keys=[self._fail_key(key), self._lock_key(key)], args=args
+            )
+        deadline = float(held) if held not in (b"", "", None) else None
+        return Reservation(bool(admitted), int(count), deadline)
+
+    def release(self, key: str, *, now: float, window: float) -> None:
+        args = [_time_arg(now, "now"), repr(float(window))]
+        with self._guard("release"):
+            self._release(keys=[self._fail_key(key)], args=args)
