@@ -71,6 +71,9 @@ class SessionRecord:
     client_id: str | None = None
     revoked_at: float | None = None
     revoke_reason: str | None = None
+    jkt: str | None = None
+    """The RFC 7638 thumbprint of the DPoP key a public client's family is bound to
+    (RFC 9449 §5): refreshing needs a proof by that key. None: not bound."""
 
     def is_live(self, now: float) -> bool:
         """Not revoked and neither idle nor absolute expiry has passed."""
@@ -173,6 +176,8 @@ class ClientRecord:
     disabled: bool = False
     created_at: float = 0.0
     updated_at: float = 0.0
+    require_dpop: bool = False
+    """The token endpoint refuses this client's requests without a DPoP proof (RFC 9449 §5)."""
 
 
 class KeyState(enum.Enum):

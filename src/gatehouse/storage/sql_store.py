@@ -28,6 +28,7 @@ from gatehouse.storage.records import (
 )
 from gatehouse.storage.rotation import RotationDecision
 from gatehouse.storage.sql_counters import SQLCounters
+from gatehouse.storage.sql_dpop import SQLReplay
 from gatehouse.storage.sql_seam import Transaction
 from gatehouse.storage.sql_tables import (
     ACCOUNTS,
@@ -77,7 +78,7 @@ def rotation_writes(decision: RotationDecision) -> list[tuple[str, Row]]:
     return writes
 
 
-class SQLStore(SQLCounters):
+class SQLStore(SQLCounters, SQLReplay):
     """Every port but ``create_session``, ``rotate_refresh_token`` and ``clear``, which
     each dialect's store adds."""
 
