@@ -32,7 +32,7 @@ def test_migrations_apply_once_and_record_version(tmp_path: Path) -> None:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     finally:
         conn.close()
-    assert rows == [(1, NOW)]
+    assert rows == [(m.version, NOW) for m in load_migrations("sqlite")]
     assert mode == "wal"
 
 
