@@ -4,24 +4,31 @@ Both verify with ``Verifier.verify_async``, so a remote JWKS refresh is awaited,
 on the event loop. The middleware stores the verified ``Claims`` in ``scope["auth"]``,
 which Starlette and FastAPI expose as ``request.auth``. Neither Starlette nor FastAPI is
 imported by this module; ``RequireScopes`` imports Starlette when it is constructed.
+
+DPoP (RFC 9449): pass a ``gatehouse.dpop.DPoPVerifier`` as ``verifier``; the request URL
+for the proof's ``htu`` comes from the scope (``root_path``, scheme, ``Host``), from
+``X-Forwarded-Proto``/``-Host`` only when the peer is in ``trusted_proxies``, or from a
+pinned ``origin`` (see ``proxies``).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.pathrules import PathRules
+from gatehouse.adapters.proxies import TrustedProxies, asgi_url
 from gatehouse.adapters.rejection import ANSWERABLE, Rejection
 from gatehouse.claims import Claims
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
-__all__ = ["BearerAuthMiddleware", "RequireScopes", "authorization_values"]
+__all__ = ["BearerAuthMiddleware", "RequireScopes", "authorization_values", "header_values"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,11 +41,29 @@ _POLICY_VIOLATION = 1008  # RFC 6455 §7.4.1: close a WebSocket that failed auth
 
 def authorization_values(scope: Scope) -> tuple[str, ...]:
     """Every ``Authorization`` header of an ASGI request (header names arrive lower-cased)."""
-    return tuple(
-        value.decode("latin-1")
-        for name, value in scope.get("headers", ())
-        if name == b"authorization"
+    return header_values(scope, b"authorization")
+
+
+def header_values(scope: Scope, name: bytes) -> tuple[str, ...]:
+    """Every value of the (lower-case) header ``name`` of an ASGI request."""
+    return tuple(value.decode("latin-1") for key, value in scope.get("headers", ()) if key == name)
+
+
+async def _verify(
+    guard: BearerGuard,
+    scope: Scope,
+    proxies: TrustedProxies,
+    origin: str | None,
+    extra: Sequence[str] = (),
+) -> Claims:
+    claims = await guard.verify_request_async(
+        authorization_values(scope),
+        dpop=header_values(scope, b"dpop"),
+        # RFC 9449 §4.3: the proof's htm is the request's method; a WebSocket opens with GET.
+        method=str(scope.get("method") or "GET"),
+        url=lambda: asgi_url(scope, proxies, origin=origin),
     )
+    return await guard.admit_async(claims, extra)
 
 
 async def _refuse(scope: Scope, send: Send, rejection: Rejection) -> None:
@@ -59,24 +84,30 @@ class BearerAuthMiddleware:
 
     ``scopes`` apply everywhere; ``path_scopes`` adds scopes under a path prefix (the
     longest matching prefix wins); ``public_paths`` (prefixes too) skip authentication.
+    With a ``DPoPVerifier``: ``trusted_proxies`` (addresses or CIDRs) whose forwarding
+    headers are believed, or ``origin`` (``https://api.example.com``) pinned.
     """
 
-    __slots__ = ("_guard", "_rules", "app")
+    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "app")
 
     def __init__(
         self,
         app: ASGIApp,
-        verifier: Verifier,
+        verifier: Verifier | DPoPVerifier,
         *,
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
         public_paths: Iterable[str] = (),
         deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
+        trusted_proxies: Iterable[str] = (),
+        origin: str | None = None,
     ) -> None:
         self.app = app
         self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
         self._rules = PathRules(path_scopes or {}, public_paths)
+        self._proxies = TrustedProxies(trusted_proxies)
+        self._origin = origin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -88,9 +119,10 @@ class BearerAuthMiddleware:
             return
         extra = self._rules.scopes_for(path)
         try:
-            claims = await self._guard.authenticate_async(authorization_values(scope), extra)
+            claims = await _verify(self._guard, scope, self._proxies, self._origin, extra)
         except ANSWERABLE as error:
-            await _refuse(scope, send, self._guard.reject(error, extra))
+            rejection = self._guard.reject(error, extra, authorization_values(scope))
+            await _refuse(scope, send, rejection)
             return
         # A copy, so the caller's scope is not changed under it (ASGI spec, middleware).
         scope = dict(scope)
@@ -109,15 +141,19 @@ class RequireScopes:
 
     def __init__(
         self,
-        verifier: Verifier,
+        verifier: Verifier | DPoPVerifier,
         scopes: Iterable[str] = (),
         *,
         deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
+        trusted_proxies: Iterable[str] = (),
+        origin: str | None = None,
     ) -> None:
         from starlette.requests import HTTPConnection
 
         self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+        self._proxies = TrustedProxies(trusted_proxies)
+        self._origin = origin
         # FastAPI injects by annotation; building the signature here keeps Starlette out of
         # this module's import while still telling FastAPI to pass the connection (an HTTP
         # request or a WebSocket).
@@ -135,7 +171,7 @@ class RequireScopes:
             existing = scope.get("auth")
             if isinstance(existing, Claims):
                 return await self._guard.admit_async(existing)
-            return await self._guard.authenticate_async(authorization_values(scope))
+            return await _verify(self._guard, scope, self._proxies, self._origin)
         except ANSWERABLE as error:
             if scope["type"] == "websocket":
                 from starlette.exceptions import WebSocketException
@@ -143,7 +179,7 @@ class RequireScopes:
                 raise WebSocketException(_POLICY_VIOLATION) from None
             from fastapi import HTTPException
 
-            rejection = self._guard.reject(error)
+            rejection = self._guard.reject(error, (), authorization_values(scope))
             headers = {k: v for k, v in rejection.headers.items() if k != "Content-Type"}
             detail = {"error": rejection.error, "error_description": rejection.description}
             raise HTTPException(rejection.status, detail=detail, headers=headers) from None

@@ -6,6 +6,16 @@ the identity source (the token) for 300 s by default, *not* for the route: an Al
 ``/stage/*`` cached after a call to a public route would let that token into every route.
 So the Allow names exactly the ARN being called unless the caller declares, with
 ``PolicyScope.STAGE``, that every route behind the authorizer has the same requirement.
+
+DPoP (RFC 9449): given a ``gatehouse.dpop.DPoPVerifier``, REQUEST events (1.0 and 2.0)
+are also accepted with ``Authorization: DPoP <token>`` and a ``DPoP`` proof for the
+request's method and URL (rebuilt as for the Lambda decorator). A proof is single-use,
+but API Gateway's cache would reuse the decision for the next request with the same
+identity source: so a DPoP authorizer's cache must be off, or keyed on the ``DPoP``
+header too (``gatehouse deploy sam`` writes one of those). A TOKEN authorizer sees no
+``DPoP`` header at all: it can only refuse the DPoP scheme. An authorizer cannot set
+response headers on a 401, so there is no ``WWW-Authenticate: DPoP`` or ``DPoP-Nonce``
+from here (API Gateway's own 401 goes out): nonce policies belong in the function.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from gatehouse.adapters.events import EventFamily, HttpEvent
 from gatehouse.adapters.guard import BearerGuard
 from gatehouse.adapters.pathrules import PathRules
+from gatehouse.adapters.target_url import lambda_url
 from gatehouse.errors import (
     ConfigurationError,
     InsufficientScopeError,
@@ -28,6 +39,7 @@ from gatehouse.errors import (
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.claims import Claims
+    from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
 __all__ = ["BearerAuthorizer", "PolicyScope", "authorizer_context", "iam_policy"]
@@ -113,7 +125,7 @@ class BearerAuthorizer:
 
     def __init__(
         self,
-        verifier: Verifier,
+        verifier: Verifier | DPoPVerifier,
         *,
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
@@ -138,7 +150,7 @@ class BearerAuthorizer:
         if not isinstance(arn, str):
             raise ConfigurationError("the authorizer event has no methodArn/routeArn")
         try:
-            claims = self._guard.verify_bearer(self._authorization(event, is_v2))
+            claims = self._verify(event, is_v2)
             principal = claims.subject
             if not principal:
                 raise MissingClaimError("the token has no subject", claim="sub")
@@ -158,10 +170,21 @@ class BearerAuthorizer:
         response["context"] = context_values
         return response
 
-    @staticmethod
-    def _authorization(event: Mapping[str, Any], is_v2: bool) -> tuple[str, ...]:
+    def _verify(self, event: Mapping[str, Any], is_v2: bool) -> Claims:
         if event.get("type") == "TOKEN":
             token = event.get("authorizationToken")
-            return (token,) if isinstance(token, str) and token else ()
-        family = EventFamily.HTTP_V2 if is_v2 else EventFamily.REST_V1
-        return HttpEvent(event, family).header_values("authorization")
+            # No headers, so no proof and no URL: the DPoP scheme is refused here.
+            return self._guard.verify_request(
+                (token,) if isinstance(token, str) and token else (), url=_no_url
+            )
+        view = HttpEvent(event, EventFamily.HTTP_V2 if is_v2 else EventFamily.REST_V1)
+        return self._guard.verify_request(
+            view.header_values("authorization"),
+            dpop=view.header_values("dpop"),
+            method=view.method,
+            url=lambda: lambda_url(view),
+        )
+
+
+def _no_url() -> str:
+    raise InvalidRequestError("a TOKEN authorizer event carries no request URL")

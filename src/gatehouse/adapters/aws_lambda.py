@@ -6,6 +6,11 @@ and calls the handler with the verified ``Claims`` as the keyword argument ``cla
 refusal never reaches the handler: it is answered with 401/403 and a ``WWW-Authenticate``
 challenge (RFC 6750 §3), or 503 when keys cannot be fetched, in the event's own response
 format. Importing this module pulls in nothing heavier than stdlib ``json``.
+
+DPoP (RFC 9449): pass a ``gatehouse.dpop.DPoPVerifier`` as ``verifier`` and the
+decorator also accepts ``Authorization: DPoP <token>`` with a ``DPoP`` proof for the
+event's method and the URL the client addressed (``target_url.lambda_url``: stage
+prefixes, custom domains, ALB, Function URLs), answering ``WWW-Authenticate: DPoP``.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from gatehouse.adapters.events import HttpEvent
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.rejection import ANSWERABLE, lambda_response
+from gatehouse.adapters.target_url import lambda_url
 from gatehouse.adapters.upstream import upstream_claims
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.claims import Claims
+    from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
 __all__ = ["ProtectedHandler", "require_token"]
@@ -36,7 +43,7 @@ class ProtectedHandler(Protocol[R_co]):
 
 
 def require_token(
-    verifier: Verifier,
+    verifier: Verifier | DPoPVerifier,
     *,
     scopes: Iterable[str] = (),
     deny_list: DenyCheck | None = None,
@@ -47,7 +54,9 @@ def require_token(
 
     ``trust_upstream=True`` accepts the claims an API Gateway authorizer already verified
     (``upstream``) instead of verifying again; only the deny list and scopes are then
-    checked here. Leave it off unless every route to the function has that authorizer.
+    checked here. Leave it off unless every route to the function has that authorizer
+    (with DPoP, that authorizer must check the proof: ``BearerAuthorizer`` given a
+    ``DPoPVerifier`` does).
     """
     guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
 
@@ -57,14 +66,21 @@ def require_token(
         @functools.wraps(handler)
         def protected(event: dict[str, Any], context: Any) -> R_co | dict[str, Any]:
             view = HttpEvent.from_dict(event)
+            authorization = view.header_values("authorization")
             try:
                 trusted = upstream_claims(view) if trust_upstream else None
                 if trusted is not None:
                     claims = guard.admit(trusted)
                 else:
-                    claims = guard.authenticate(view.header_values("authorization"))
+                    verified = guard.verify_request(
+                        authorization,
+                        dpop=view.header_values("dpop"),
+                        method=view.method,
+                        url=lambda: lambda_url(view),
+                    )
+                    claims = guard.admit(verified)
             except ANSWERABLE as error:
-                return lambda_response(view, guard.reject(error))
+                return lambda_response(view, guard.reject(error, (), authorization))
             return handler(event, context, claims=claims)
 
         return protected

@@ -70,6 +70,8 @@ _DEFAULT_DESCRIPTIONS = {
     "insufficient_scope": _DESCRIPTIONS["insufficient_scope"],
     "invalid_request": _DESCRIPTIONS["invalid_request"],
     "temporarily_unavailable": "Token verification is temporarily unavailable.",
+    "invalid_dpop_proof": "The DPoP proof is invalid.",  # RFC 9449 §7.1
+    "use_dpop_nonce": "A DPoP nonce is required.",  # RFC 9449 §9
 }
 
 

@@ -16,10 +16,10 @@ style the request came in (with multi-value headers on, ALB ignores ``headers``)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from gatehouse.adapters.bearer import challenge, error_description
+from gatehouse.adapters.bearer import challenge, error_description, read_credentials
 from gatehouse.adapters.events import EventFamily, HttpEvent
 from gatehouse.errors import (
     GatehouseError,
@@ -29,7 +29,10 @@ from gatehouse.errors import (
     TokenError,
 )
 
-__all__ = ["ANSWERABLE", "Rejection", "lambda_response", "reject"]
+if TYPE_CHECKING:
+    from gatehouse.dpop import DPoPVerifier
+
+__all__ = ["ANSWERABLE", "Rejection", "dpop_reject", "lambda_response", "reject"]
 
 # Errors an adapter turns into a response; any other GatehouseError is re-raised.
 ANSWERABLE: tuple[type[GatehouseError], ...] = (
@@ -82,6 +85,35 @@ def reject(error: GatehouseError, *, realm: str, scopes: Iterable[str] = ()) -> 
     if status != 503:
         headers["WWW-Authenticate"] = challenge(error, realm=realm, scopes=scopes)
     return Rejection(status, headers, error.error, error_description(error))
+
+
+def _scheme_tried(authorization: Sequence[str]) -> str:
+    try:
+        found = read_credentials(authorization, schemes=("dpop", "bearer"))
+    except GatehouseError:
+        found = None  # two headers or a malformed one: the error goes in the DPoP challenge
+    return found[0] if found is not None else "dpop"
+
+
+def dpop_reject(
+    error: GatehouseError,
+    dpop: DPoPVerifier,
+    *,
+    realm: str,
+    scopes: Iterable[str] = (),
+    tried: Sequence[str] = (),
+) -> Rejection:
+    """``reject`` for a resource taking DPoP: the ``DPoP`` challenge with ``algs`` (and the
+    ``Bearer`` one when Bearer is also accepted), the error in the challenge of the scheme
+    the request ``tried`` (RFC 9449 §7.1, §7.2), and ``DPoP-Nonce`` under a nonce policy
+    (§9). 503 as ``reject``: no challenge."""
+    if not isinstance(error, ANSWERABLE):
+        raise error
+    if isinstance(error, KeySourceError | StorageError):
+        return reject(error, realm=realm, scopes=scopes)
+    headers = {"Content-Type": "application/json"}
+    headers.update(dpop.challenge(error, scheme=_scheme_tried(tried), realm=realm, scopes=scopes))
+    return Rejection(error.status, headers, error.error, error_description(error))
 
 
 def lambda_response(event: HttpEvent, rejection: Rejection) -> dict[str, Any]:

@@ -3,16 +3,21 @@
 Both leave the verified ``Claims`` in ``environ["gatehouse.claims"]`` (in Flask:
 ``request.environ``, or ``current_claims()``). Flask is imported only when a decorated
 view runs, never by importing this module.
+
+DPoP (RFC 9449): pass a ``gatehouse.dpop.DPoPVerifier`` as ``verifier``; the request URL
+for the proof's ``htu`` is PEP 3333's reconstruction, with ``X-Forwarded-Proto``/``-Host``
+read only from ``trusted_proxies``, or a pinned ``origin`` (see ``proxies``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.pathrules import PathRules
+from gatehouse.adapters.proxies import TrustedProxies, wsgi_url
 from gatehouse.adapters.rejection import ANSWERABLE, Rejection
 from gatehouse.claims import Claims
 from gatehouse.errors import ConfigurationError
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
 __all__ = ["CLAIMS_KEY", "BearerAuthMiddleware", "current_claims", "require_token"]
@@ -38,6 +44,23 @@ def _authorization(environ: Mapping[str, Any]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else ()
 
 
+def _verify(
+    guard: BearerGuard,
+    environ: WSGIEnvironment,
+    proxies: TrustedProxies,
+    origin: str | None,
+    extra: Sequence[str] = (),
+) -> Claims:
+    proof = environ.get("HTTP_DPOP")  # two DPoP headers fold into one value: refused
+    claims = guard.verify_request(
+        _authorization(environ),
+        dpop=(proof,) if isinstance(proof, str) else (),
+        method=str(environ.get("REQUEST_METHOD") or "GET"),
+        url=lambda: wsgi_url(environ, proxies, origin=origin),
+    )
+    return guard.admit(claims, extra)
+
+
 def _status_line(rejection: Rejection) -> str:
     return f"{rejection.status} {rejection.reason}"
 
@@ -47,24 +70,30 @@ class BearerAuthMiddleware:
 
     ``scopes`` apply everywhere; ``path_scopes`` adds scopes under a ``PATH_INFO`` prefix
     (the longest matching prefix wins); ``public_paths`` (prefixes) skip authentication.
+    With a ``DPoPVerifier``: ``trusted_proxies`` (addresses or CIDRs) whose forwarding
+    headers are believed, or ``origin`` (``https://api.example.com``) pinned.
     """
 
-    __slots__ = ("_guard", "_rules", "app")
+    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "app")
 
     def __init__(
         self,
         app: WSGIApplication,
-        verifier: Verifier,
+        verifier: Verifier | DPoPVerifier,
         *,
         scopes: Iterable[str] = (),
         path_scopes: Mapping[str, Iterable[str]] | None = None,
         public_paths: Iterable[str] = (),
         deny_list: DenyCheck | None = None,
         realm: str = DEFAULT_REALM,
+        trusted_proxies: Iterable[str] = (),
+        origin: str | None = None,
     ) -> None:
         self.app = app
         self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
         self._rules = PathRules(path_scopes or {}, public_paths)
+        self._proxies = TrustedProxies(trusted_proxies)
+        self._origin = origin
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -72,9 +101,9 @@ class BearerAuthMiddleware:
             return self.app(environ, start_response)
         extra = self._rules.scopes_for(path)
         try:
-            claims = self._guard.authenticate(_authorization(environ), extra)
+            claims = _verify(self._guard, environ, self._proxies, self._origin, extra)
         except ANSWERABLE as error:
-            rejection = self._guard.reject(error, extra)
+            rejection = self._guard.reject(error, extra, _authorization(environ))
             body = rejection.body.encode("utf-8")
             headers = [*rejection.headers.items(), ("Content-Length", str(len(body)))]
             start_response(_status_line(rejection), headers)
@@ -84,11 +113,13 @@ class BearerAuthMiddleware:
 
 
 def require_token(
-    verifier: Verifier,
+    verifier: Verifier | DPoPVerifier,
     *,
     scopes: Iterable[str] = (),
     deny_list: DenyCheck | None = None,
     realm: str = DEFAULT_REALM,
+    trusted_proxies: Iterable[str] = (),
+    origin: str | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R | tuple[str, int, dict[str, str]]]]:
     """Decorate a Flask view to run only for an acceptable token with ``scopes``.
 
@@ -97,6 +128,7 @@ def require_token(
     headers)`` tuple with the RFC 6750 challenge.
     """
     guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+    proxies = TrustedProxies(trusted_proxies)
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | tuple[str, int, dict[str, str]]]:
         @functools.wraps(view)
@@ -109,9 +141,9 @@ def require_token(
                 if isinstance(existing, Claims):
                     claims = guard.admit(existing)
                 else:
-                    claims = guard.authenticate(_authorization(environ))
+                    claims = _verify(guard, environ, proxies, origin)
             except ANSWERABLE as error:
-                rejection = guard.reject(error)
+                rejection = guard.reject(error, (), _authorization(environ))
                 return rejection.body, rejection.status, rejection.headers
             environ[CLAIMS_KEY] = claims
             return view(*args, **kwargs)
