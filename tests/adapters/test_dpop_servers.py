@@ -44,7 +44,7 @@ async def _orders(request: Request) -> Response:
 
 
 def _starlette(dpop: DPoPVerifier, **options: Any) -> Starlette:
-    middleware = Middleware(asgi.BearerAuthMiddleware, verifier=dpop, **options)  # type: ignore[arg-type]
+    middleware = Middleware(asgi.BearerAuthMiddleware, verifier=dpop, **options)
     return Starlette(routes=[Route("/orders/{n}", _orders)], middleware=[middleware])
 
 
