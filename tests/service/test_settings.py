@@ -309,3 +309,12 @@ def test_every_table_is_a_field_of_settings() -> None:
 
     names = {f.name for f in fields(Settings)} - {"functions", "source"}
     assert names == set(TABLES)
+
+
+def test_misspelt_variable_is_refused_with_the_nearest_name(tmp_path: Path) -> None:
+    """GATEHOUSE_STORAGE_POOLSIZE is a typo, not a default: refused, naming the real one."""
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(_write(tmp_path, GOOD), environ={"GATEHOUSE_STORAGE_POOLSIZE": "2"})
+    assert 'did you mean "GATEHOUSE_STORAGE_POOL_SIZE"?' in caught.value.message
+    dev_url = {"GATEHOUSE_DEV_URL": "http://127.0.0.1:8000"}  # the gateway's, for functions
+    assert load_settings(_write(tmp_path, GOOD), environ=dev_url).dev.port == 8000

@@ -28,6 +28,7 @@ from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
 from gatehouse.service.settings_schema import (
     from_environment,
     from_toml,
+    refuse_unknown_variables,
     setting,
     settings_of,
     unknown_key,
@@ -67,6 +68,9 @@ TABLES: dict[str, type] = {
     "dev": DevSettings,
 }
 _ARRAYS = ("functions",)
+_SHARED_PREFIXES = frozenset({"dev"})
+"""Tables whose ``GATEHOUSE_<TABLE>_`` prefix other variables share (``gatehouse dev`` gives
+its functions ``GATEHOUSE_DEV_URL``), so an unknown variable there is not a typo."""
 
 if TYPE_CHECKING:  # the functions model is imported only when a file has [[functions]]
     from gatehouse.functions.spec import ServiceSpec
@@ -160,6 +164,8 @@ def load_settings(
             raise unknown_key(source, "table", name, [*TABLES, *_ARRAYS], "unknown table")
     values = {name: _table(document, name, source) for name in TABLES}
     for name, cls in TABLES.items():
+        if name not in _SHARED_PREFIXES:
+            refuse_unknown_variables(name, cls, env)
         values[name].update(from_environment(name, cls, env))
     issuer = values["issuer"]
     if "default_audience" not in issuer:

@@ -30,6 +30,7 @@ __all__ = [
     "docs_table",
     "from_environment",
     "from_toml",
+    "refuse_unknown_variables",
     "setting",
     "settings_of",
     "unknown_key",
@@ -199,6 +200,17 @@ def from_environment(table: str, cls: type, environ: Mapping[str, str]) -> dict[
             if name in environ:
                 parsed[item.attribute] = item.parse_text(environ[name])
     return parsed
+
+
+def refuse_unknown_variables(table: str, cls: type, environ: Mapping[str, str]) -> None:
+    """``GATEHOUSE_<TABLE>_<KEY>`` naming no setting of ``table`` is a typo, not someone
+    else's variable: refuse it with the nearest known name (a misspelt
+    ``GATEHOUSE_STORAGE_POOLSIZE`` would otherwise leave the default in force)."""
+    prefix = f"GATEHOUSE_{table.upper()}_"
+    known = {name for item in settings_of(table, cls).values() for name in item.env}
+    for name in environ:
+        if name.startswith(prefix) and name not in known:
+            raise unknown_key("environment", "variable", name, known, "names no setting")
 
 
 def _shown(item: Setting) -> str:
