@@ -27,7 +27,14 @@ from gatehouse.jose.jwe_keys import Ephemeral, decrypt_cek, encrypt_cek
 from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE
 from gatehouse.jose.strict_json import dumps_compact, loads_object
 
-__all__ = ["DecryptedJWE", "decrypt_compact", "encrypt_compact", "is_compact_jwe"]
+__all__ = [
+    "DecryptedJWE",
+    "decrypt_compact",
+    "encrypt_compact",
+    "encrypt_from_parts",
+    "encrypt_nested",
+    "is_compact_jwe",
+]
 
 _STRING_MEMBERS = ("alg", "enc", "kid", "typ", "cty", "apu", "apv")
 
@@ -130,6 +137,24 @@ def encrypt_compact(
     protected.update(header or {})
     protected.update(alg=alg, enc=enc)
     return encrypt_from_parts(plaintext, key, protected, random(spec.iv_len), random=random)
+
+
+def encrypt_nested(
+    jws: str,
+    key: EncryptionKey,
+    *,
+    alg: str,
+    enc: str,
+    random: Callable[[int], bytes] = os.urandom,
+) -> str:
+    """A nested JWT: the signed token ``jws`` encrypted to ``key`` with ``cty: JWT``.
+
+    Sign first, then encrypt (RFC 7519 §11.2): the signature covers the claims and the
+    recipient checks it after decrypting, so no one can re-encrypt someone else's claims.
+    """
+    return encrypt_compact(
+        jws.encode("ascii"), key, alg=alg, enc=enc, header={"cty": "JWT"}, random=random
+    )
 
 
 def encrypt_from_parts(
