@@ -33,6 +33,7 @@ from gatehouse.jose.jwt import decode_payload
 from gatehouse.keys.base import KeySource
 
 if TYPE_CHECKING:
+    from gatehouse.keys.decryption import Decryption
     from gatehouse.keys.status_source import StatusSource
 
 __all__ = ["Verifier"]
@@ -64,6 +65,7 @@ class Verifier:
         "_cache",
         "_cache_size",
         "_clock",
+        "_decryption",
         "_header_cache",
         "_keys",
         "_max_token_size",
@@ -86,6 +88,7 @@ class Verifier:
         cache_size: int = 1024,
         clock: Clock = SYSTEM_CLOCK,
         status_lists: StatusSource | None = None,
+        decryption: Decryption | None = None,
     ) -> None:
         if not hasattr(keys, "get_key"):
             raise ConfigurationError("keys must be a key source such as JWKS or RemoteJWKS")
@@ -109,6 +112,8 @@ class Verifier:
             status_lists.attach(
                 keys=keys, algorithms=self._algorithms, issuers=self._policy.issuers, clock=clock
             )
+        # Nested JWTs (RFC 7519 §5.2): the JWE is opened first (gatehouse.keys.decryption).
+        self._decryption = decryption
         self._clock = clock
         self._max_token_size = max_token_size
         self._cache_size = cache_size
@@ -131,7 +136,11 @@ class Verifier:
         claims = self._cached(token) if self._cache_size else None
         if claims is None:
             jws = parse_compact(
-                token, max_size=self._max_token_size, header_cache=self._header_cache
+                token
+                if self._decryption is None
+                else self._decryption.open(token, self._max_token_size),
+                max_size=self._max_token_size,
+                header_cache=self._header_cache,
             )
             if jws.alg not in self._algorithms:
                 # Before any key lookup: a disallowed alg must not even cost a JWKS refetch
@@ -149,7 +158,11 @@ class Verifier:
         claims = self._cached(token) if self._cache_size else None
         if claims is None:
             jws = parse_compact(
-                token, max_size=self._max_token_size, header_cache=self._header_cache
+                token
+                if self._decryption is None
+                else self._decryption.open(token, self._max_token_size),
+                max_size=self._max_token_size,
+                header_cache=self._header_cache,
             )
             if jws.alg not in self._algorithms:
                 raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
