@@ -50,7 +50,8 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
         ├── UnauthorizedClientError     unauthorized_client 400
         ├── UnsupportedGrantTypeError   unsupported_grant_type 400
         ├── AccessDeniedError           access_denied    403
-        └── ThrottledError              throttled        429    (carries .retry_after)
+        ├── ThrottledError              throttled        429    (carries .retry_after)
+        └── LoginBusyError              login_busy       503    temporarily_unavailable
 
 ``code`` is stable and specific (log it, test on it); ``error`` is the RFC value an
 HTTP response carries; ``status`` is the HTTP status an adapter should answer with.
@@ -89,6 +90,7 @@ __all__ = [
     "InvalidTypeError",
     "JWKSFetchError",
     "KeySourceError",
+    "LoginBusyError",
     "MalformedTokenError",
     "MissingClaimError",
     "NotYetValidError",
@@ -486,6 +488,19 @@ class ThrottledError(OAuthError):
     code = "throttled"
     error = "slow_down"
     status = 429
+
+    def __init__(self, message: str = "", *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LoginBusyError(OAuthError):
+    """Too many logins are being hashed or waiting; retry after ``retry_after`` seconds
+    (RFC 6749 §5.2 ``temporarily_unavailable``, as §4.1.2.1 names it)."""
+
+    code = "login_busy"
+    error = "temporarily_unavailable"
+    status = 503
 
     def __init__(self, message: str = "", *, retry_after: int) -> None:
         super().__init__(message)

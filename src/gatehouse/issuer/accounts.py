@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from gatehouse.clock import Clock
-from gatehouse.errors import InvalidGrantError, InvalidRequestError
+from gatehouse.errors import InvalidGrantError, InvalidRequestError, LoginBusyError, StorageError
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.names import normalise_email, normalise_username
 from gatehouse.issuer.passwords import PasswordHasher, check_password_input
@@ -91,12 +91,16 @@ class AccountManager:
         address = address_key(remote_addr) if remote_addr else None
         keys = [account_key(name)] + ([address] if address else [])
         self._throttle.reserve(keys)  # before the hash: in-flight guesses count too
-        record = self._store.find_account_by_username(name)
-        if record is None:
-            self._hasher.verify_dummy(password)
-            ok = False
-        else:
-            ok = self._hasher.verify(record.password_hash, password)
+        try:
+            record = self._store.find_account_by_username(name)
+            if record is None:
+                self._hasher.verify_dummy(password)
+                ok = False
+            else:
+                ok = self._hasher.verify(record.password_hash, password)
+        except (LoginBusyError, StorageError):
+            self._throttle.cancel(keys)  # nothing was checked: the attempt is not spent
+            raise
         if not ok or record is None:
             self._audit.event(
                 "login_failed",

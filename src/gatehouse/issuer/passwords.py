@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import argon2
@@ -20,6 +21,7 @@ import argon2.low_level
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gatehouse.errors import InvalidRequestError
+from gatehouse.issuer.hashing_pool import HashingPool
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -87,8 +89,10 @@ class PasswordHasher:
         profile: PasswordProfile = DEFAULT_PROFILE,
         *,
         random: Callable[[int], bytes] = secrets.token_bytes,
+        pool: HashingPool | None = None,
     ) -> None:
         self.profile = profile
+        self._pool = pool
         self._ph = argon2.PasswordHasher(
             time_cost=profile.time_cost,
             memory_cost=profile.memory_cost,
@@ -101,14 +105,20 @@ class PasswordHasher:
         # verification and nothing more; written out, not hashed (see dummy_hash).
         self._dummy = dummy_hash(profile, random)
 
+    def _slot(self) -> AbstractContextManager[None]:
+        return nullcontext() if self._pool is None else self._pool.slot()
+
     def hash(self, password: str) -> str:
         check_password_input(password)
-        return self._ph.hash(password)
+        with self._slot():
+            return self._ph.hash(password)
 
     def verify(self, stored_hash: str, password: str) -> bool:
-        """True if ``password`` matches; a corrupt stored hash counts as a mismatch."""
+        """True if ``password`` matches; a corrupt stored hash counts as a mismatch.
+        ``LoginBusyError`` if the pool has no room (nothing was checked)."""
         try:
-            return self._ph.verify(stored_hash, password)
+            with self._slot():
+                return self._ph.verify(stored_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -104,3 +104,10 @@ class LoginThrottle:
         if address is not None:
             now = self._clock.time()
             self._store.release(address, now=now, window=self._policy(address).window)
+
+    def cancel(self, keys: list[str]) -> None:
+        """Give back attempts reserved for a login that never checked its password (the
+        hashing pool was full, the store failed)."""
+        now = self._clock.time()
+        for key in keys:
+            self._store.release(key, now=now, window=self._policy(key).window)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -84,7 +85,10 @@ def create_app(
     threads: right for Lambda (one request per container at a time), wrong for a server.
     """
     settings = http or HttpSettings()
-    ctx = ServiceContext(service, settings, ping, _jwks_max_age(service, settings), inline)
+    login_threads = anyio.CapacityLimiter(settings.hashing_workers + settings.hashing_queue)
+    ctx = ServiceContext(
+        service, settings, ping, _jwks_max_age(service, settings), inline, login_threads
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.hashing_pool import HashingPool
 from gatehouse.issuer.kek import KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey
-from gatehouse.issuer.passwords import PasswordProfile
+from gatehouse.issuer.passwords import PasswordHasher, PasswordProfile
 from gatehouse.issuer.service import TokenService
 from gatehouse.service.issuer_keys import IssuerKeySource
 from gatehouse.service.settings import Settings
@@ -74,7 +75,10 @@ def build_token_service(
     deployment can answer its first request.
     """
     config = build_issuer_config(settings, password_profile=password_profile)
-    service = TokenService(config, stores.stores, build_kek(settings), clock=clock)
+    # One bounded pool per process for argon2 (issue 16 §2): see issuer.hashing_pool.
+    pool = HashingPool(settings.http.hashing_workers, settings.http.hashing_queue)
+    hasher = PasswordHasher(config.password_profile, pool=pool)
+    service = TokenService(config, stores.stores, build_kek(settings), clock=clock, hasher=hasher)
     if bootstrap:
         service.bootstrap()
     return service

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from gatehouse.errors import LoginBusyError
 from gatehouse.issuer.service import TokenService
 from gatehouse.service.settings import HttpSettings
 
@@ -24,6 +28,7 @@ class ServiceContext:
     ping: Callable[[], None]
     jwks_max_age: int
     inline: bool = False
+    login_threads: anyio.CapacityLimiter | None = None
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a blocking token-service call: in a worker thread under a server, so the
@@ -32,6 +37,22 @@ class ServiceContext:
         if self.inline:
             return fn(*args, **kwargs)
         return await run_in_threadpool(fn, *args, **kwargs)
+
+    async def call_login(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Like ``call``, for a call that hashes a password: in threads of its own, at
+        most ``hashing_workers + hashing_queue`` (issue 16 §2), so a login flood never
+        takes the worker threads refresh, JWKS and introspection run on; beyond that,
+        503 at once. The hashing pool inside the issuer bounds the hashes themselves."""
+        if self.inline:
+            return fn(*args, **kwargs)
+        limiter = self.login_threads
+        if limiter is None or limiter.available_tokens < 1:
+            raise LoginBusyError(
+                "too many logins are being checked right now; retry shortly", retry_after=1
+            )
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args, **kwargs), limiter=limiter
+        )
 
     @property
     def refresh_cookie_max_age(self) -> int:

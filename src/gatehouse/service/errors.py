@@ -27,6 +27,7 @@ from gatehouse.errors import (
     GatehouseError,
     InvalidClientError,
     KeySourceError,
+    LoginBusyError,
     StorageError,
     ThrottledError,
     TokenError,
@@ -82,7 +83,7 @@ def error_response(exc: GatehouseError) -> JSONResponse:
         # caller can only retry (or, on a conflict, repeat the request).
         logger.warning("%s: %s (%s): %s", status, type(exc).__name__, exc.code, exc.message)
         description = _UNAVAILABLE if exc.status == 503 else _CONFLICT
-    if isinstance(exc, ThrottledError):
+    if isinstance(exc, ThrottledError | LoginBusyError):
         headers["Retry-After"] = str(exc.retry_after)
     elif exc.status == 503:
         headers["Retry-After"] = str(RETRY_AFTER_STORAGE)

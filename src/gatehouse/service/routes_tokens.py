@@ -67,7 +67,7 @@ async def login(request: Request) -> Response:
     cookie = optional_bool(params, "cookie")
     if cookie and not ctx.http.refresh_cookie:
         raise InvalidRequestError("cookie mode is off ([http] refresh_cookie = false)")
-    pair = await ctx.call(
+    pair = await ctx.call_login(
         ctx.service.login,
         username,
         password,

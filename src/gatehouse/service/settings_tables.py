@@ -140,7 +140,27 @@ class HttpSettings:
         " proxy that is the sole way in). `gatehouse serve` passes it to uvicorn too.",
     )
 
+    hashing_workers: int = setting(
+        1,
+        doc="Password hashes (argon2id, 19 MiB each) computed at once per process. More"
+        " finishes a login flood sooner but takes cores from the event loop: on 2 cores a"
+        " pool of 2 let refresh p99 rise ~13× during a flood, 1 kept it ~2.5× quiet"
+        " (`bench/login_flood.py`). Lambda runs one request at a time: always 1 there.",
+    )
+    hashing_queue: int = setting(
+        64,
+        doc="Logins that may wait for a hashing worker; beyond them `/login` answers 503"
+        " `temporarily_unavailable` with `Retry-After` at once. A shorter queue refuses"
+        " more of a flood (and refusing is work for the loop too); a longer one makes"
+        " waiting logins slower. Refresh, JWKS, introspection and `/health` never wait"
+        " behind it.",
+    )
+
     def __post_init__(self) -> None:
+        if self.hashing_workers < 1 or self.hashing_queue < 0:
+            raise ConfigurationError(
+                "hashing_workers must be at least 1 and hashing_queue 0 or more"
+            )
         if not self.cookie_path.startswith("/"):
             raise ConfigurationError('cookie_path must start with "/", e.g. "/token"')
         if self.max_body_bytes < 1024:
