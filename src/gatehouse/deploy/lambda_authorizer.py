@@ -11,6 +11,8 @@ the function's environment:
 * ``GATEHOUSE_ALGORITHMS``: comma-separated; the template sets the issuer's one algorithm
   (when unset: every algorithm a gatehouse issuer signs with);
 * ``GATEHOUSE_SCOPES``: optional, space-separated scopes every call needs.
+* ``GATEHOUSE_DPOP``: ``on`` for a ``dpop = true`` function (RFC 9449 proofs checked;
+  ``gatehouse.adapters.dpop_env`` lists the other ``GATEHOUSE_DPOP_*`` settings).
 
 The authorizer is built on the first invocation, not at import, so a missing variable
 shows as one clear error in the log.
@@ -53,7 +55,10 @@ def build_authorizer(environ: Mapping[str, str]) -> BearerAuthorizer:
         keys=RemoteJWKS(environ["GATEHOUSE_JWKS_URL"]),
         algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
     )
-    return BearerAuthorizer(verifier, scopes=environ.get("GATEHOUSE_SCOPES", "").split())
+    from gatehouse.adapters.dpop_env import dpop_from_environment
+
+    checker = dpop_from_environment(verifier, environ)
+    return BearerAuthorizer(checker, scopes=environ.get("GATEHOUSE_SCOPES", "").split())
 
 
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:

@@ -12,6 +12,14 @@ and the services' API, where each route is guarded in one of three ways:
   for one route is never reused for another;
 * ``none``: the function verifies the token itself (``@require_token``).
 
+A function with ``dpop = true`` (RFC 9449) gets ``GATEHOUSE_DPOP=on`` in its environment
+and its authorizer's (``gatehouse.adapters.dpop_env``), and its authorizer's cache is
+off (``ReauthorizeEvery: 0``): a DPoP proof is single-use, and a cached decision,
+whatever its key, would let API Gateway answer a replayed proof without asking the
+authorizer (keying the cache on the ``DPoP`` header too would still hand the replay the
+Allow cached for the original). The JWT authorizer checks no proof: ``dpop = true``
+with ``auth = "jwt"`` is refused where ``[[functions]]`` is read.
+
 The PostgreSQL URL and the key-encryption key are ``NoEcho`` parameters. The template
 is emitted as JSON, which is valid YAML: ``sam build``/``sam deploy`` and CloudFormation
 read it as ``template.yaml`` unchanged.
@@ -159,8 +167,14 @@ def _route_events(service: ServiceSpec) -> dict[str, Any]:
     return events
 
 
+def _dpop_environment(service: ServiceSpec) -> dict[str, str]:
+    return {"GATEHOUSE_DPOP": "on"} if service.dpop else {}
+
+
 def _service_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, Any]:
-    environment = _verifier_environment(spec) | dict(service.environment)
+    environment = (
+        _verifier_environment(spec) | _dpop_environment(service) | dict(service.environment)
+    )
     return {
         "Type": "AWS::Serverless::Function",
         "Properties": {
@@ -173,7 +187,7 @@ def _service_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, Any]:
 
 
 def _authorizer_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, Any]:
-    environment = _verifier_environment(spec)
+    environment = _verifier_environment(spec) | _dpop_environment(service)
     if service.scopes:
         environment["GATEHOUSE_SCOPES"] = " ".join(service.scopes)
     return {
@@ -207,7 +221,8 @@ def _services_api(spec: DeploySpec) -> dict[str, Any]:
             "Identity": {
                 "Headers": ["Authorization"],
                 "Context": ["routeKey"],
-                "ReauthorizeEvery": service.authorizer_ttl,
+                # 0 for dpop functions (ServiceSpec holds it): a proof is single-use.
+                "ReauthorizeEvery": 0 if service.dpop else service.authorizer_ttl,
             },
         }
     properties: dict[str, Any] = {}

@@ -71,6 +71,8 @@ class ServiceSpec:
     authorizer_ttl: int = 300
     environment: tuple[tuple[str, str], ...] = ()
     payload: str = "2.0"  # the event format the handler expects: "1.0" (REST) or "2.0"
+    # RFC 9449: the routes take DPoP-bound tokens (Authorization: DPoP + a DPoP proof).
+    dpop: bool = False
 
     def __post_init__(self) -> None:
         if self.payload not in ("1.0", "2.0"):
@@ -83,6 +85,19 @@ class ServiceSpec:
             raise ConfigurationError(f"function {self.name!r}: a Lambda authorizer needs a handler")
         if not 0 <= self.authorizer_ttl <= 3600:
             raise ConfigurationError("authorizer_ttl must be between 0 and 3600 seconds")
+        if self.dpop and self.protection is Protection.JWT:
+            # The HTTP API JWT authorizer checks no proof, and a bound token accepted
+            # without one is the downgrade RFC 9449 §7.2 forbids.
+            raise ConfigurationError(
+                f'function {self.name!r}: dpop = true needs auth = "lambda" or "none" (the'
+                " HTTP API JWT authorizer cannot check DPoP proofs)"
+            )
+        if self.dpop and self.authorizer_ttl:
+            # A proof is single-use; a cached Allow would answer its replay (docs/deploy.md).
+            raise ConfigurationError(
+                f"function {self.name!r}: dpop = true needs authorizer_ttl = 0 (a cached"
+                " decision would accept a replayed DPoP proof)"
+            )
 
     @property
     def logical_name(self) -> str:

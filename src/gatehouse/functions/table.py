@@ -5,7 +5,8 @@ so what runs locally is what gets deployed; ``gatehouse.service.settings.load_se
 calls this once for both. ``auth`` is ``none`` (the handler verifies), ``jwt`` or
 ``lambda``, written flat or as a ``[functions.auth]`` table. Every key is checked: a typo
 such as ``scope = ["admin"]`` would otherwise leave the route open to any valid token,
-so an unknown key is an error naming the nearest known one.
+so an unknown key is an error naming the nearest known one. ``dpop = true`` declares
+that the routes take DPoP-bound tokens (RFC 9449); their authorizer then never caches.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _KEYS = frozenset(
         "authorizer_ttl",
         "ttl",
         "environment",
+        "dpop",
     }
 )
 _AUTH_KEYS = frozenset({"type", "scopes", "authorizer", "authorizer_ttl", "ttl"})
@@ -106,6 +108,12 @@ def _service(entry: Any, index: int, source: str) -> ServiceSpec:
         isinstance(v, str) for v in environment.values()
     ):
         raise ConfigurationError(f"{where} environment: expected a table of strings")
+    dpop = entry.get("dpop", False)
+    if not isinstance(dpop, bool):
+        raise ConfigurationError(f"{where} dpop: expected true or false")
+    ttl = _ttl(auth, where)
+    if dpop and not any(k in auth for k in ("authorizer_ttl", "ttl")):
+        ttl = 0  # RFC 9449: a proof is single-use, so a DPoP route's authorizer never caches
     event = entry.get("event", "v2")
     payload = {"v1": "1.0", "1.0": "1.0", "v2": "2.0", "2.0": "2.0"}.get(str(event))
     if payload is None:
@@ -117,9 +125,10 @@ def _service(entry: Any, index: int, source: str) -> ServiceSpec:
         protection=protection,
         scopes=scopes,
         authorizer=authorizer.replace(":", ".") if authorizer else None,
-        authorizer_ttl=_ttl(auth, where),
+        authorizer_ttl=ttl,
         environment=tuple((str(k), v) for k, v in environment.items()),
         payload=payload,
+        dpop=dpop,
     )
 
 
