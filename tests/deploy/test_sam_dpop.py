@@ -65,16 +65,16 @@ def test_template_has_no_cache_for_dpop_routes_and_lints_clean() -> None:
 
 
 def test_dpop_functions_and_their_authorizers_get_gatehouse_dpop() -> None:
-    """GATEHOUSE_DPOP=on reaches the function and its authorizer, and nobody else."""
+    """GATEHOUSE_RESOURCE_DPOP=on reaches the function and its authorizer, and nobody else."""
     resources = sam_template(_spec())["Resources"]
 
     def env(name: str) -> dict[str, Any]:
         return dict(resources[name]["Properties"]["Environment"]["Variables"])
 
-    assert env("OrdersFunction")["GATEHOUSE_DPOP"] == "on"
-    assert env("OrdersAuthorizerFunction")["GATEHOUSE_DPOP"] == "on"
-    assert "GATEHOUSE_DPOP" not in env("ProfileFunction")
-    assert "GATEHOUSE_DPOP" not in env("ProfileAuthorizerFunction")
+    assert env("OrdersFunction")["GATEHOUSE_RESOURCE_DPOP"] == "on"
+    assert env("OrdersAuthorizerFunction")["GATEHOUSE_RESOURCE_DPOP"] == "on"
+    assert "GATEHOUSE_RESOURCE_DPOP" not in env("ProfileFunction")
+    assert "GATEHOUSE_RESOURCE_DPOP" not in env("ProfileAuthorizerFunction")
 
 
 _LAMBDA_AUTH = 'auth = "lambda"\nauthorizer = "gatehouse.deploy.lambda_authorizer.handler"\n'
@@ -103,7 +103,7 @@ def test_spec_itself_refuses_jwt_with_dpop() -> None:
 
 
 def test_ready_made_authorizer_checks_proofs_when_told() -> None:
-    """gatehouse.deploy.lambda_authorizer builds a DPoP-aware authorizer under GATEHOUSE_DPOP."""
+    """The ready-made authorizer checks DPoP proofs under GATEHOUSE_RESOURCE_DPOP=on."""
     environ = {
         "GATEHOUSE_ISSUER_URL": "https://auth.example.com",
         "GATEHOUSE_AUDIENCE": "orders",
@@ -111,6 +111,6 @@ def test_ready_made_authorizer_checks_proofs_when_told() -> None:
         "GATEHOUSE_ALGORITHMS": "ES256",
     }
     assert build_authorizer(environ)._guard.dpop is None
-    dpop = build_authorizer({**environ, "GATEHOUSE_DPOP": "on"})._guard.dpop
+    dpop = build_authorizer({**environ, "GATEHOUSE_RESOURCE_DPOP": "on"})._guard.dpop
     assert dpop is not None
     assert dpop.allow_bearer is True

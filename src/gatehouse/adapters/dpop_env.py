@@ -7,13 +7,17 @@ issuer and audience are (``gatehouse deploy sam`` and ``gatehouse dev`` set it f
 went (``require_token``, ``BearerAuthorizer``, the middlewares): every adapter treats a
 ``DPoPVerifier`` as "DPoP and Bearer".
 
-* ``GATEHOUSE_DPOP``: ``off`` (default: the verifier unchanged), ``on`` (DPoP, and
-  Bearer for unbound tokens), ``required`` (DPoP only, ``allow_bearer=False``);
-* ``GATEHOUSE_DPOP_ALGORITHMS``: optional comma-separated proof algorithms (§7.1 ``algs``);
-* ``GATEHOUSE_DPOP_NONCE_KEY``: optional base64url key (at least 32 random bytes; several
-  comma-separated, newest first, to rotate): server nonces become mandatory (§9), with
-  ``GATEHOUSE_DPOP_NONCE_CONTEXT`` (default ``GATEHOUSE_AUDIENCE``) keeping one
-  service's nonces from another's.
+* ``GATEHOUSE_RESOURCE_DPOP``: ``off`` (default: the verifier unchanged), ``on`` (DPoP,
+  and Bearer for unbound tokens), ``required`` (DPoP only, ``allow_bearer=False``);
+* ``GATEHOUSE_RESOURCE_DPOP_ALGORITHMS``: optional comma-separated proof algorithms
+  (§7.1 ``algs``);
+* ``GATEHOUSE_RESOURCE_DPOP_NONCE_KEYS``: optional base64url keys (at least 32 random
+  bytes each; comma-separated, newest first, to rotate): server nonces become mandatory
+  (§9), with ``GATEHOUSE_RESOURCE_DPOP_NONCE_CONTEXT`` (default ``GATEHOUSE_AUDIENCE``)
+  keeping one service's nonces from another's.
+
+The names are not ``GATEHOUSE_DPOP_*``: those are the token service's ``[dpop]`` table
+(its own nonces and algorithms at ``/login`` and ``/token``), read strictly.
 
 The replay cache is this process's memory (``MemoryReplayCache``); a deployment that
 needs single use across instances builds its ``DPoPVerifier`` with ``RedisReplayCache``
@@ -36,16 +40,17 @@ if TYPE_CHECKING:
 __all__ = ["DPOP_MODES", "dpop_from_environment"]
 
 DPOP_MODES = ("off", "on", "required")
+_PREFIX = "GATEHOUSE_RESOURCE_DPOP"
 _TRUE = {"on": "on", "true": "on", "1": "on", "yes": "on", "required": "required"}
 _FALSE = {"off", "false", "0", "no", ""}
 
 
 def _mode(environ: Mapping[str, str]) -> str:
-    raw = environ.get("GATEHOUSE_DPOP", "").strip().lower()
+    raw = environ.get(_PREFIX, "").strip().lower()
     if raw in _FALSE:
         return "off"
     if raw not in _TRUE:
-        raise ConfigurationError(f"GATEHOUSE_DPOP: expected one of {', '.join(DPOP_MODES)}")
+        raise ConfigurationError(f"{_PREFIX}: expected one of {', '.join(DPOP_MODES)}")
     return _TRUE[raw]
 
 
@@ -55,7 +60,7 @@ def _keys(text: str) -> list[bytes]:
     try:
         return [b64url_decode(part.strip()) for part in text.split(",") if part.strip()]
     except (ValueError, binascii.Error) as exc:
-        raise ConfigurationError("GATEHOUSE_DPOP_NONCE_KEY: expected base64url keys") from exc
+        raise ConfigurationError(f"{_PREFIX}_NONCE_KEYS: expected base64url keys") from exc
 
 
 def dpop_from_environment(
@@ -69,14 +74,12 @@ def dpop_from_environment(
     from gatehouse.dpop import DPOP_ALGORITHMS, DPoPVerifier, StatelessNonces
 
     algorithms = [
-        a.strip() for a in environ.get("GATEHOUSE_DPOP_ALGORITHMS", "").split(",") if a.strip()
+        a.strip() for a in environ.get(f"{_PREFIX}_ALGORITHMS", "").split(",") if a.strip()
     ] or list(DPOP_ALGORITHMS)
     nonces = None
-    key_text = environ.get("GATEHOUSE_DPOP_NONCE_KEY", "")
+    key_text = environ.get(f"{_PREFIX}_NONCE_KEYS", "")
     if key_text.strip():
-        context = environ.get("GATEHOUSE_DPOP_NONCE_CONTEXT") or environ.get(
-            "GATEHOUSE_AUDIENCE", ""
-        )
+        context = environ.get(f"{_PREFIX}_NONCE_CONTEXT") or environ.get("GATEHOUSE_AUDIENCE", "")
         nonces = StatelessNonces(_keys(key_text), context=context, clock=clock)
     return DPoPVerifier(
         verifier,

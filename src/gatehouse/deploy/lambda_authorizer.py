@@ -11,8 +11,8 @@ the function's environment:
 * ``GATEHOUSE_ALGORITHMS``: comma-separated; the template sets the issuer's one algorithm
   (when unset: every algorithm a gatehouse issuer signs with);
 * ``GATEHOUSE_SCOPES``: optional, space-separated scopes every call needs.
-* ``GATEHOUSE_DPOP``: ``on`` for a ``dpop = true`` function (RFC 9449 proofs checked;
-  ``gatehouse.adapters.dpop_env`` lists the other ``GATEHOUSE_DPOP_*`` settings).
+* ``GATEHOUSE_RESOURCE_DPOP``: ``on`` for a ``dpop = true`` function (RFC 9449 proofs
+  checked; ``gatehouse.adapters.dpop_env`` lists the other ``GATEHOUSE_RESOURCE_DPOP_*``).
 
 The authorizer is built on the first invocation, not at import, so a missing variable
 shows as one clear error in the log.

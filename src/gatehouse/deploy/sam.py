@@ -12,8 +12,8 @@ and the services' API, where each route is guarded in one of three ways:
   for one route is never reused for another;
 * ``none``: the function verifies the token itself (``@require_token``).
 
-A function with ``dpop = true`` (RFC 9449) gets ``GATEHOUSE_DPOP=on`` in its environment
-and its authorizer's (``gatehouse.adapters.dpop_env``), and its authorizer's cache is
+A function with ``dpop = true`` (RFC 9449) gets ``GATEHOUSE_RESOURCE_DPOP=on`` in its
+environment and its authorizer's (``gatehouse.adapters.dpop_env``), and its authorizer's cache is
 off (``ReauthorizeEvery: 0``): a DPoP proof is single-use, and a cached decision,
 whatever its key, would let API Gateway answer a replayed proof without asking the
 authorizer (keying the cache on the ``DPoP`` header too would still hand the replay the
@@ -168,7 +168,7 @@ def _route_events(service: ServiceSpec) -> dict[str, Any]:
 
 
 def _dpop_environment(service: ServiceSpec) -> dict[str, str]:
-    return {"GATEHOUSE_DPOP": "on"} if service.dpop else {}
+    return {"GATEHOUSE_RESOURCE_DPOP": "on"} if service.dpop else {}
 
 
 def _service_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, Any]:

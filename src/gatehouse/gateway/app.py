@@ -21,6 +21,7 @@ from typing import Any
 
 from anyio import to_thread
 
+from gatehouse.adapters.bearer import read_credentials
 from gatehouse.errors import (
     ConfigurationError,
     GatehouseError,
@@ -67,6 +68,18 @@ async def _send(
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def _forwarded(scope: Scope) -> tuple[tuple[str, str], ...]:
+    """The request's headers as API Gateway forwards them: ``X-Forwarded-Proto`` is the
+    gateway's own (the scheme the client used), never the client's, so a function can
+    rebuild the URL the client addressed (a DPoP proof's ``htu``, RFC 9449 §4.3)."""
+    headers = tuple(
+        (k.decode("latin-1").lower(), v.decode("latin-1"))
+        for k, v in scope["headers"]
+        if k.lower() != b"x-forwarded-proto"
+    )
+    return (*headers, ("x-forwarded-proto", str(scope.get("scheme") or "http")))
 
 
 def _message(status: int, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -139,13 +152,13 @@ class DevGateway:
     ) -> tuple[int, dict[str, Any] | None, str]:
         if self._verifier is None:  # refused in __init__; never fall through to "open"
             return 500, None, "jwt: no verifier"
-        header = request.header("authorization") or ""
-        if header[:7].lower() != "bearer ":
-            return 401, None, "jwt: no token"
         try:
-            claims = await self._verifier.verify_async(
-                header[7:].strip(), scopes=function.spec.scopes
-            )
+            # The one Authorization parser (RFC 6750 §2.1); the JWT authorizer reads Bearer
+            # only, so a DPoP-scheme request is "no token" here, as in AWS.
+            found = read_credentials(request.header_values("authorization"))
+            if found is None:
+                return 401, None, "jwt: no token"
+            claims = await self._verifier.verify_async(found[1], scopes=function.spec.scopes)
         except InsufficientScopeError:
             return 403, None, "jwt: insufficient scope"
         except TokenError as exc:
@@ -199,9 +212,7 @@ class DevGateway:
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers=tuple(
-                (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]
-            ),
+            headers=_forwarded(scope),
             body=body or b"",
             source_ip=client[0],
             route_path=route.path,

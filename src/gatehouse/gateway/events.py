@@ -45,6 +45,16 @@ class DevRequest:
                 return value
         return None
 
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of header ``name`` (lower case), in order."""
+        return tuple(value for key, value in self.headers if key == name)
+
+    @property
+    def domain_name(self) -> str:
+        """The host the client addressed: ``requestContext.domainName`` as on a custom
+        domain (no stage prefix in the client's URL, as on this gateway)."""
+        return self.header("host") or f"{API_ID}.execute-api.{REGION}.amazonaws.com"
+
     @property
     def method_arn(self) -> str:
         return (
@@ -100,6 +110,7 @@ def proxy_event(
             "accountId": ACCOUNT,
             "apiId": API_ID,
             "resourceId": "dev",
+            "domainName": request.domain_name,
             "stage": STAGE_V1,
             "requestId": request_id,
             "resourcePath": request.route_path,
@@ -131,7 +142,7 @@ def proxy_event(
     context = {
         "accountId": ACCOUNT,
         "apiId": API_ID,
-        "domainName": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
+        "domainName": request.domain_name,
         "domainPrefix": API_ID,
         "http": {
             "method": request.method,

@@ -90,6 +90,10 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
             "GATEHOUSE_JWKS_URL": f"{url}/.well-known/jwks.json",
             "GATEHOUSE_TOKEN_URL": f"{url}/token",
         }
+        if any(s.dpop for s in specs):
+            # What deploy sets for dpop = true functions (adapters.dpop_env); here the
+            # functions share one process, so it is set for all (Bearer still works).
+            base["GATEHOUSE_RESOURCE_DPOP"] = "on"
         _environment(os.environ, base, [kv for s in specs for kv in s.environment])
         if project not in sys.path:
             sys.path.insert(0, project)  # handlers import from the project folder
