@@ -69,7 +69,7 @@ def test_derived_statements_have_a_placeholder_per_value(table: Any) -> None:
     assert table.insert.count("?") == table.width == len(table.columns.split(","))
     update = table.update()
     assert update.sql.count("?") == table.width  # every non-key column, then the key
-    assert update.sql.endswith(f"WHERE {table.key[0]} = ?")
+    assert update.sql.endswith("WHERE " + " AND ".join(f"{k} = ?" for k in table.key))
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from gatehouse.errors import ConflictError
 from gatehouse.storage.attempts import Reservation, lock_after
+from gatehouse.storage.memory_status import MemoryStatusLists
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,
@@ -20,6 +21,7 @@ from gatehouse.storage.records import (
     KeyState,
     KeyTransition,
     RefreshTokenRecord,
+    RotationOutcome,
     RotationRequest,
     RotationResult,
     SessionRecord,
@@ -30,7 +32,7 @@ from gatehouse.storage.rotation import decide_rotation
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore:
+class MemoryStore(MemoryStatusLists):
     """Every storage port in process memory; nothing survives ``close``."""
 
     def __init__(self) -> None:
@@ -43,6 +45,7 @@ class MemoryStore:
         self._denied: dict[tuple[DenyKind, str], float] = {}
         self._failures: dict[str, tuple[int, float]] = {}
         self._locks: dict[str, float] = {}
+        self._init_status_state()
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -147,6 +150,8 @@ class MemoryStore:
                 self._tokens[decision.write_token.token_hash] = decision.write_token
             if decision.insert is not None:
                 self._tokens[decision.insert.token_hash] = decision.insert
+            if decision.result.outcome is RotationOutcome.REUSED and decision.session:
+                self._end_session_locked(decision.session.sid, request.now)
             return decision.result
 
     def _revoke_where(self, account_id: str, now: float, reason: str) -> int:
@@ -156,6 +161,7 @@ class MemoryStore:
                 self._sessions[sid] = dataclasses.replace(
                     session, revoked_at=now, revoke_reason=reason
                 )
+                self._end_session_locked(sid, now)
                 count += 1
         return count
 
@@ -165,6 +171,7 @@ class MemoryStore:
             if session is None or session.revoked_at is not None:
                 return False
             self._sessions[sid] = dataclasses.replace(session, revoked_at=now, revoke_reason=reason)
+            self._end_session_locked(sid, now)
             return True
 
     def revoke_account_sessions(self, account_id: str, *, now: float, reason: str) -> int:
@@ -207,6 +214,8 @@ class MemoryStore:
             if client.client_id not in self._clients:
                 raise ConflictError("no such client")
             self._clients[client.client_id] = client
+            if client.disabled:
+                self._end_client_locked(client.client_id)
 
     def delete_client(self, client_id: str) -> bool:
         with self._lock:

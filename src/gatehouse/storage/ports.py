@@ -35,6 +35,7 @@ from gatehouse.storage.records import (
     SessionRecord,
     SigningKeyRecord,
 )
+from gatehouse.storage.status_ports import StatusStore
 
 __all__ = [
     "AccountStore",
@@ -277,6 +278,9 @@ class Stores:
     signing_keys: SigningKeyStore
     deny_list: DenyList
     throttle: ThrottleStore
+    status: StatusStore | None = None
+    """Status lists and the revocation outbox: the main store (they share its
+    transactions, ``storage.status_ports``); None where the main store has no such tables."""
 
     @classmethod
     def single(
@@ -294,4 +298,5 @@ class Stores:
             signing_keys=store,
             deny_list=deny_list if deny_list is not None else store,
             throttle=throttle if throttle is not None else store,
+            status=store if isinstance(store, StatusStore) else None,
         )

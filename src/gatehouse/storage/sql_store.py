@@ -23,6 +23,7 @@ from gatehouse.storage.records import (
     KeyState,
     KeyTransition,
     RefreshTokenRecord,
+    RotationOutcome,
     SessionRecord,
     SigningKeyRecord,
 )
@@ -30,6 +31,12 @@ from gatehouse.storage.rotation import RotationDecision
 from gatehouse.storage.sql_counters import SQLCounters
 from gatehouse.storage.sql_dpop import SQLReplay
 from gatehouse.storage.sql_seam import Transaction
+from gatehouse.storage.sql_status import (
+    SQLStatusLists,
+    account_end_writes,
+    client_end_writes,
+    session_end_writes,
+)
 from gatehouse.storage.sql_tables import (
     ACCOUNTS,
     CLIENTS,
@@ -75,10 +82,13 @@ def rotation_writes(decision: RotationDecision) -> list[tuple[str, Row]]:
         writes.append((_SPEND_TOKEN.sql, _SPEND_TOKEN.params(decision.write_token)))
     if decision.insert is not None:
         writes.append((TOKENS.insert, TOKENS.to_row(decision.insert)))
+    if decision.result.outcome is RotationOutcome.REUSED and decision.session is not None:
+        # The family is revoked: its status bits and outbox row in the same transaction.
+        writes.extend(session_end_writes(decision.session.sid, decision.session.revoked_at or 0))
     return writes
 
 
-class SQLStore(SQLCounters, SQLReplay):
+class SQLStore(SQLCounters, SQLReplay, SQLStatusLists):
     """Every port but ``create_session``, ``rotate_refresh_token`` and ``clear``, which
     each dialect's store adds."""
 
@@ -122,7 +132,7 @@ class SQLStore(SQLCounters, SQLReplay):
             self._update(tx, _UPDATE_ACCOUNT.sql, params, "no such account")
             if revoke_sessions_at is None:
                 return 0
-            return tx.run(_REVOKE_ACCOUNT, (revoke_sessions_at, revoke_reason, account.account_id))
+            return self._revoke_account(tx, account.account_id, revoke_sessions_at, revoke_reason)
 
         return self._transaction(work)
 
@@ -143,10 +153,24 @@ class SQLStore(SQLCounters, SQLReplay):
         return self._record(TOKENS, "token_hash = ?", (token_hash,))
 
     def revoke_session(self, sid: str, *, now: float, reason: str) -> bool:
-        return self._execute(_REVOKE_SESSION, (now, reason, sid)) == 1
+        def work(tx: Transaction) -> bool:
+            if tx.run(_REVOKE_SESSION, (now, reason, sid)) != 1:
+                return False
+            for template, params in session_end_writes(sid, now):
+                tx.run(template, params)
+            return True
+
+        return self._transaction(work)
+
+    @staticmethod
+    def _revoke_account(tx: Transaction, account_id: str, now: float, reason: str) -> int:
+        # Status bits and outbox rows first: they find the sessions still live.
+        for template, params in account_end_writes(account_id, now):
+            tx.run(template, params)
+        return tx.run(_REVOKE_ACCOUNT, (now, reason, account_id))
 
     def revoke_account_sessions(self, account_id: str, *, now: float, reason: str) -> int:
-        return self._execute(_REVOKE_ACCOUNT, (now, reason, account_id))
+        return self._transaction(lambda tx: self._revoke_account(tx, account_id, now, reason))
 
     def purge_sessions(self, *, before: float) -> int:
         return self._execute(_PURGE_SESSIONS, (before, before))
@@ -164,7 +188,14 @@ class SQLStore(SQLCounters, SQLReplay):
 
     def update_client(self, client: ClientRecord) -> None:
         params = _UPDATE_CLIENT.params(client)
-        self._transaction(lambda tx: self._update(tx, _UPDATE_CLIENT.sql, params, "no such client"))
+        ends = client_end_writes(client.client_id) if client.disabled else []
+
+        def work(tx: Transaction) -> None:
+            self._update(tx, _UPDATE_CLIENT.sql, params, "no such client")
+            for template, statement_params in ends:
+                tx.run(template, statement_params)
+
+        self._transaction(work)
 
     def delete_client(self, client_id: str) -> bool:
         return self._execute("DELETE FROM $clients WHERE client_id = ?", (client_id,)) == 1

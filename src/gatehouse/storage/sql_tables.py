@@ -33,6 +33,7 @@ from gatehouse.storage.records import (
     SessionRecord,
     SigningKeyRecord,
 )
+from gatehouse.storage.status_records import PendingDenial, StatusEntryRecord, StatusListRecord
 
 __all__ = [
     "ACCOUNTS",
@@ -42,8 +43,11 @@ __all__ = [
     "JSON_SET",
     "JSON_TUPLE",
     "OPTIONAL_BYTES",
+    "OUTBOX",
     "SESSIONS",
     "SIGNING_KEYS",
+    "STATUS_ENTRIES",
+    "STATUS_LISTS",
     "TABLES",
     "TOKENS",
     "Codec",
@@ -249,5 +253,19 @@ SIGNING_KEYS = Table(
     codecs={"state": enum_codec(KeyState), "sealed_private": BYTES},
 )
 
-TABLES: tuple[Table[Any], ...] = (ACCOUNTS, SESSIONS, TOKENS, CLIENTS, SIGNING_KEYS)
+# Token Status Lists and the revocation outbox (migration 0003, storage.sql_status).
+STATUS_LISTS = Table("status_lists", StatusListRecord, key=("list_id",))
+STATUS_ENTRIES = Table("status_entries", StatusEntryRecord, key=("list_id", "idx"))
+OUTBOX = Table("revocation_outbox", PendingDenial, key=("kind", "value"))
+
+TABLES: tuple[Table[Any], ...] = (
+    ACCOUNTS,
+    SESSIONS,
+    TOKENS,
+    CLIENTS,
+    SIGNING_KEYS,
+    STATUS_LISTS,
+    STATUS_ENTRIES,
+    OUTBOX,
+)
 """Every declared table (the schema test walks these)."""

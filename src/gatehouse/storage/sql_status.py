@@ -1,0 +1,167 @@
+"""Token Status Lists and the revocation outbox in SQL, written once for both dialects.
+
+Allocation (draft-ietf-oauth-status-list §12.2-§12.3: random indices, never allocated
+twice): ``claim_status_index`` is one ``INSERT … SELECT … WHERE EXISTS (room in the list)
+ON CONFLICT (list_id, idx) DO NOTHING``; the primary key decides a race between issuer
+instances (exactly one row is written), and the claim is counted in the same
+transaction. A list number is ``MAX(list_id) + 1`` under the same key, so two instances
+opening a list at once get one list and one ``ConflictError``, and a retired number
+(its row stays) is never handed out again.
+
+Revocation: the statements that set a session's (or account's, or client's) entries
+INVALID, bump their lists' versions and record the outbox row are built here
+(``session_end_writes`` …) and run by ``sql_store`` inside the transaction that changes
+the session, so a failure leaves neither half. In PostgreSQL's one-statement rotation
+they become data-modifying CTEs, which all read the snapshot from before the statement:
+the version bump still sees the entries the flip changes.
+"""
+
+from __future__ import annotations
+
+from gatehouse.storage.sql_seam import Row, SQLSeam, Transaction
+from gatehouse.storage.sql_tables import OUTBOX, STATUS_ENTRIES, STATUS_LISTS
+from gatehouse.storage.status_records import (
+    ClaimOutcome,
+    PendingDenial,
+    StatusEntryRecord,
+    StatusListRecord,
+)
+
+__all__ = [
+    "SQLStatusLists",
+    "account_end_writes",
+    "client_end_writes",
+    "session_end_writes",
+]
+
+Writes = list[tuple[str, Row]]
+
+_BUMP = (
+    "UPDATE $status_lists SET version = version + 1 WHERE list_id IN"
+    " (SELECT list_id FROM $status_entries WHERE status = 0 AND {where})"
+)
+_FLIP = "UPDATE $status_entries SET status = 1 WHERE status = 0 AND {where}"
+_UPSERT_DENIAL = (
+    " ON CONFLICT (kind, value) DO UPDATE SET"
+    " expires_at = GREATEST(o.expires_at, excluded.expires_at), created_at = excluded.created_at"
+)
+_OUTBOX_ONE = (
+    "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
+    " VALUES (?, ?, ?, ?)" + _UPSERT_DENIAL
+)
+_OUTBOX_ACCOUNT = (
+    "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
+    " SELECT 'sid', sid, ?, ? FROM $sessions WHERE account_id = ? AND revoked_at IS NULL"
+    + _UPSERT_DENIAL
+)
+_BY_SID = "sid = ?"
+_BY_JTI = "jti = ?"
+_BY_CLIENT = "client_id = ?"
+_BY_ACCOUNT = "sid IN (SELECT sid FROM $sessions WHERE account_id = ? AND revoked_at IS NULL)"
+
+_OPEN = (
+    "INSERT INTO $status_lists (list_id, size, claimed, version, created_at, expires_at)"
+    " SELECT COALESCE(MAX(list_id), 0) + 1, ?, 0, 0, ?, ? FROM $status_lists RETURNING list_id"
+)
+_CLAIM = (
+    f"INSERT INTO $status_entries ({STATUS_ENTRIES.columns})"
+    f" SELECT {', '.join('?' * len(STATUS_ENTRIES.names))}"
+    " WHERE EXISTS (SELECT 1 FROM $status_lists"
+    " WHERE list_id = ? AND retired_at IS NULL AND claimed < ?)"
+    " ON CONFLICT (list_id, idx) DO NOTHING"
+)
+_COUNT_CLAIM = (
+    "UPDATE $status_lists SET claimed = claimed + 1, expires_at = GREATEST(expires_at, ?)"
+    " WHERE list_id = ?"
+)
+_ROOM = "SELECT 1 FROM $status_lists WHERE list_id = ? AND retired_at IS NULL AND claimed < ?"
+_INVALID = "SELECT idx FROM $status_entries WHERE list_id = ? AND status = 1 ORDER BY idx"
+_RETIRE = (
+    "UPDATE $status_lists SET retired_at = ?"
+    " WHERE retired_at IS NULL AND claimed >= ? AND expires_at < ?"
+)
+_DROP_RETIRED = (
+    "DELETE FROM $status_entries WHERE list_id IN"
+    " (SELECT list_id FROM $status_lists WHERE retired_at IS NOT NULL)"
+)
+_SETTLE = (
+    "DELETE FROM $revocation_outbox"
+    " WHERE kind = ? AND value = ? AND expires_at = ? AND created_at = ?"
+)
+
+
+def _end(where: str, key: object) -> Writes:
+    return [(_BUMP.format(where=where), (key,)), (_FLIP.format(where=where), (key,))]
+
+
+def session_end_writes(sid: str, now: float) -> Writes:
+    """After a session's revocation: its entries INVALID, its outbox row."""
+    return [*_end(_BY_SID, sid), (_OUTBOX_ONE, ("sid", sid, now, now))]
+
+
+def account_end_writes(account_id: str, now: float) -> Writes:
+    """BEFORE the account's live sessions are revoked (they are found as still live)."""
+    return [*_end(_BY_ACCOUNT, account_id), (_OUTBOX_ACCOUNT, (now, now, account_id))]
+
+
+def client_end_writes(client_id: str) -> Writes:
+    """A disabled client: every entry issued to it INVALID."""
+    return _end(_BY_CLIENT, client_id)
+
+
+class SQLStatusLists(SQLSeam):
+    """``storage.status_ports.StatusStore`` over the tables of migration 0003."""
+
+    def open_status_list(self, *, size: int, now: float) -> StatusListRecord:
+        rows = self._execute_returning(_OPEN, (size, now, now))
+        return StatusListRecord(int(rows[0][0]), size, 0, 0, now, now)
+
+    def usable_status_list(self, *, capacity: int) -> StatusListRecord | None:
+        rest = "WHERE retired_at IS NULL AND claimed < ? ORDER BY list_id LIMIT 1"
+        found = self._read(f"{STATUS_LISTS.select} {rest}", (capacity,))
+        return STATUS_LISTS.from_row(found[0]) if found else None
+
+    def get_status_list(self, list_id: int) -> StatusListRecord | None:
+        found = self._read(f"{STATUS_LISTS.select} WHERE list_id = ?", (list_id,))
+        return STATUS_LISTS.from_row(found[0]) if found else None
+
+    def claim_status_index(self, entry: StatusEntryRecord, *, capacity: int) -> ClaimOutcome:
+        params = (*STATUS_ENTRIES.to_row(entry), entry.list_id, capacity)
+
+        def work(tx: Transaction) -> ClaimOutcome:
+            if tx.run(_CLAIM, params) == 1:
+                tx.run(_COUNT_CLAIM, (entry.expires_at, entry.list_id))
+                return ClaimOutcome.CLAIMED
+            if tx.one(_ROOM, (entry.list_id, capacity)) is None:
+                return ClaimOutcome.FULL
+            return ClaimOutcome.TAKEN
+
+        return self._transaction(work)
+
+    def invalid_indices(self, list_id: int) -> list[int]:
+        return [int(row[0]) for row in self._read(_INVALID, (list_id,))]
+
+    def revoke_access_token(self, jti: str, *, now: float, expires_at: float) -> bool:
+        writes = [*_end(_BY_JTI, jti), (_OUTBOX_ONE, ("jti", jti, expires_at, now))]
+
+        def work(tx: Transaction) -> bool:
+            changed = [tx.run(template, params) for template, params in writes]
+            return changed[1] > 0
+
+        return self._transaction(work)
+
+    def pending_denials(self, *, limit: int = 500) -> list[PendingDenial]:
+        found = self._read(f"{OUTBOX.select} ORDER BY created_at LIMIT ?", (max(1, limit),))
+        return [OUTBOX.from_row(row) for row in found]
+
+    def settle_denial(self, denial: PendingDenial) -> None:
+        self._execute(_SETTLE, OUTBOX.to_row(denial))
+
+    def retire_status_lists(self, *, before: float, capacity: int) -> int:
+        def work(tx: Transaction) -> int:
+            retired = tx.run(_RETIRE, (before, capacity, before))
+            if retired:
+                tx.run(_DROP_RETIRED)
+            return retired
+
+        return self._transaction(work)
