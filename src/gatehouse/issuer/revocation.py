@@ -10,6 +10,8 @@ and an access token proves itself against the published JWKS anyway.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gatehouse.errors import InvalidRequestError, TokenError, UnauthorizedClientError
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
@@ -17,6 +19,9 @@ from gatehouse.issuer.introspection import Introspector
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.storage.ports import DenyList, SessionStore
 from gatehouse.storage.records import DenyKind
+
+if TYPE_CHECKING:
+    from gatehouse.issuer.status_lists import StatusLists
 
 __all__ = ["Revoker"]
 
@@ -41,7 +46,9 @@ class Revoker:
         deny_list: DenyList,
         *,
         audit: AuditLog,
+        status: StatusLists | None = None,
     ) -> None:
+        self._status = status
         self._config = config
         self._sessions = sessions
         self._session_store = session_store
@@ -82,7 +89,12 @@ class Revoker:
         if claims.token_id is None:
             return False
         self._check_owner(claims.client_id, client_id)
-        self._deny.deny(DenyKind.JTI, claims.token_id, expires_at=claims.expires_at + _DENY_MARGIN)
+        if self._status is not None:
+            # Its status bit and its outbox row in one transaction, then the mirror.
+            self._status.revoke_access_token(claims.token_id, expires_at=claims.expires_at)
+        else:
+            until = claims.expires_at + _DENY_MARGIN
+            self._deny.deny(DenyKind.JTI, claims.token_id, expires_at=until)
         self._audit.event("access_token_revoked", jti=claims.token_id)
         return True
 

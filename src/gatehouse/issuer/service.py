@@ -37,8 +37,10 @@ from gatehouse.issuer.passwords import PasswordHasher
 from gatehouse.issuer.results import AccessTokenResponse, RegisteredClient, TokenPair
 from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
+from gatehouse.issuer.service_status import StatusListMethods
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
+from gatehouse.issuer.status_config import StatusListConfig
 from gatehouse.issuer.throttle import LoginThrottle
 from gatehouse.storage.ports import Stores
 from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord, SigningKeyRecord
@@ -46,7 +48,7 @@ from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord
 __all__ = ["TokenService"]
 
 
-class TokenService:
+class TokenService(StatusListMethods):
     """Accounts, login, refresh rotation, revocation, service clients and signing keys."""
 
     def __init__(
@@ -59,7 +61,9 @@ class TokenService:
         random: Callable[[int], bytes] = secrets.token_bytes,
         audit: AuditLog | None = None,
         hasher: PasswordHasher | None = None,
+        status_lists: StatusListConfig | None = None,
     ) -> None:
+        """``status_lists``: the ``[status_list]`` settings (default: on)."""
         self.config = config
         self._stores = stores
         self._clock = clock
@@ -85,7 +89,10 @@ class TokenService:
             audit=self._audit,
             random=random,
         )
-        self._minter = AccessTokenMinter(config, self._keys, clock=clock, random=random)
+        self._status = self._make_status_lists(status_lists, config, stores, self._keys, clock)
+        self._minter = AccessTokenMinter(
+            config, self._keys, clock=clock, random=random, status=self._status
+        )
         self._sessions = SessionManager(
             stores.sessions,
             stores.accounts,
@@ -95,6 +102,7 @@ class TokenService:
             clock=clock,
             audit=self._audit,
             random=random,
+            mirror=self._status,
         )
         self._clients = ClientManager(stores.clients, clock=clock, audit=self._audit, random=random)
         self._introspector = Introspector(
@@ -107,11 +115,13 @@ class TokenService:
             self._introspector,
             stores.deny_list,
             audit=self._audit,
+            status=self._status,
         )
 
     def bootstrap(self) -> None:
-        """Create the first ACTIVE and NEXT signing keys if the store has none."""
+        """Create the first ACTIVE and NEXT keys if none; mirror pending revocations."""
         self._keys.ensure_keys()
+        self._mirror_at_start()
 
     # --- grants ---------------------------------------------------------------------
 
@@ -205,7 +215,9 @@ class TokenService:
         config = self.config
         if ttl is not None:
             config = dataclasses.replace(config, access_token_ttl=ttl)
-        minter = AccessTokenMinter(config, self._keys, clock=self._clock, random=self._random)
+        minter = AccessTokenMinter(
+            config, self._keys, clock=self._clock, random=self._random, status=self._status
+        )
         return minter.mint(
             subject=subject,
             audience=choose_audience(config, audience, None),
@@ -269,7 +281,7 @@ class TokenService:
 
     def metadata(self, **paths: Any) -> dict[str, Any]:
         """RFC 8414 metadata; keyword arguments as ``server_metadata``."""
-        return server_metadata(self.config, **paths)
+        return {**server_metadata(self.config, **paths), **self.status_list_metadata()}
 
     # --- accounts -------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gatehouse.clock import Clock
 from gatehouse.errors import InvalidGrantError, RefreshTokenReuseError
@@ -41,6 +41,9 @@ from gatehouse.storage.records import (
     SessionRecord,
 )
 
+if TYPE_CHECKING:
+    from gatehouse.issuer.status_lists import StatusLists
+
 __all__ = ["SessionManager"]
 
 _DENY_MARGIN = 60.0
@@ -59,7 +62,11 @@ class SessionManager:
         clock: Clock,
         audit: AuditLog,
         random: Callable[[int], bytes] = secrets.token_bytes,
+        mirror: StatusLists | None = None,
     ) -> None:
+        """``mirror``: the store commits revocations with an outbox row (status lists);
+        the deny-list is then written from it (``StatusLists.mirror``), not directly."""
+        self._mirror = mirror
         self._sessions = sessions
         self._accounts = accounts
         self._deny = deny_list
@@ -173,6 +180,9 @@ class SessionManager:
         raise RefreshTokenReuseError("a spent refresh token was presented; the session is revoked")
 
     def _deny_sid(self, sid: str) -> None:
+        if self._mirror is not None:
+            self._mirror.mirror()  # the store recorded it with the revocation
+            return
         if self._config.deny_on_revoke:
             until = self._clock.time() + self._config.access_token_ttl + _DENY_MARGIN
             self._deny.deny(DenyKind.SID, sid, expires_at=until)
@@ -181,8 +191,10 @@ class SessionManager:
         """Revoke one session (and deny its access tokens); False if it was not live."""
         revoked = self._sessions.revoke_session(sid, now=self._clock.time(), reason=reason)
         if revoked:
-            self._deny_sid(sid)
             self._audit.event("session_revoked", sid=sid, reason=reason)
+        if revoked or self._mirror is not None:
+            # With the outbox, a retry of a revocation whose mirror failed completes it.
+            self._deny_sid(sid)
         return revoked
 
     def revoke_account(self, account_id: str, *, reason: str) -> int:
@@ -191,13 +203,15 @@ class SessionManager:
         count = self._sessions.revoke_account_sessions(
             account_id, now=self._clock.time(), reason=reason
         )
-        for session in live:
-            self._deny_sid(session.sid)
+        self.deny_sessions(live)
         self._audit.event("sessions_revoked", account_id=account_id, reason=reason, count=count)
         return count
 
     def deny_sessions(self, sessions: list[SessionRecord]) -> None:
         """Deny the access tokens of sessions revoked elsewhere (password change, disable)."""
+        if self._mirror is not None:
+            self._mirror.mirror()  # the store wrote outbox rows with the revocation
+            return
         for session in sessions:
             self._deny_sid(session.sid)
 
