@@ -8,12 +8,16 @@ its TOML key, environment variable, parser and documentation row from the field.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.passwords import DEFAULT_PROFILE, PasswordProfile
+
+if TYPE_CHECKING:
+    from gatehouse.issuer.encryption import AudienceEncryption
 
 __all__ = ["SIGNING_ALGORITHMS", "IssuerConfig", "ThrottlePolicy"]
 
@@ -146,6 +150,11 @@ class IssuerConfig:
     retired_key_retention: int | None = None
     key_cache_ttl: float = 30.0
     deny_on_revoke: bool = True
+    # Audiences whose access tokens are nested JWTs (signed, then encrypted to the
+    # audience's key: gatehouse.issuer.encryption); every other audience gets plain JWS.
+    encryption: Mapping[str, AudienceEncryption] = field(
+        default_factory=dict, hash=False, compare=False
+    )
     development: bool = field(
         default=False,
         metadata=_setting(
@@ -180,6 +189,9 @@ class IssuerConfig:
             )
         if self.key_cache_ttl > self.verifier_cache_ttl:
             raise ConfigurationError("key_cache_ttl must not exceed verifier_cache_ttl")
+        unknown = sorted(set(self.encryption) - self.allowed_audiences)
+        if unknown:
+            raise ConfigurationError(f"encryption for unknown audiences: {', '.join(unknown)}")
 
     @property
     def url(self) -> str:
