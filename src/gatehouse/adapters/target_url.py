@@ -15,6 +15,8 @@ so it is rebuilt per producer, from the fields the AWS front end itself sets:
   resource path without the stage, so on the ``*.execute-api.*`` name the stage is put
   back in front (``/{stage}/...``), while on a custom domain ``path`` already is what the
   client sent (its base path mapping included) and nothing is added; ALB: ``path``.
+  (The custom-domain behaviour is API Gateway's, reported e.g. in
+  CodeGenieApp/serverless-express#216 and aws-powertools/powertools-lambda-python#576.)
 
 Anything that cannot be a URL (no host, a host with a ``/`` or ``@`` in it, a scheme
 other than http/https) is ``InvalidRequestError``: a 400, never a guess. Only stdlib
