@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gatehouse.adapters.events import EventFamily, HttpEvent
 from gatehouse.adapters.proxies import TrustedProxies, asgi_url, wsgi_url
@@ -246,3 +248,27 @@ def test_bad_trusted_proxy_is_a_configuration_error() -> None:
     """A trusted proxy that is no address or CIDR is refused at construction."""
     with pytest.raises(ConfigurationError):
         TrustedProxies(["not-an-address"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    host=st.text(max_size=40),
+    path=st.text(max_size=60),
+    proto=st.text(max_size=8),
+    stage=st.text(max_size=10),
+)
+def test_any_event_gives_a_url_or_a_400(host: str, path: str, proto: str, stage: str) -> None:
+    """Whatever a REST event holds, the URL is a string or the error is InvalidRequestError."""
+    event = {
+        "httpMethod": "GET",
+        "path": path,
+        "headers": {"Host": host, "X-Forwarded-Proto": proto},
+        "requestContext": {"stage": stage, "domainName": host},
+    }
+    try:
+        url = lambda_url(HttpEvent.from_dict(event))
+    except InvalidRequestError:
+        return
+    assert url.startswith(("http://", "https://"))
+    assert "?" not in url
+    assert "#" not in url
