@@ -1,9 +1,12 @@
-"""``gatehouse keys``: the issuer's signing keys (next → active → retired → removed)."""
+"""``gatehouse keys``: the issuer's signing keys (next → active → retired → removed), and
+``keys generate --use enc``: a resource server's own encryption key pair (docs/jwe.md)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -76,3 +79,41 @@ def jwks(ctx: click.Context) -> None:
     """Print the public JWKS the token service publishes (JSON either way)."""
     document = state_of(ctx).service().jwks()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+@keys.command("generate")
+@click.option("--use", type=click.Choice(["enc"]), required=True, help="enc: a JWE key pair.")
+@click.option(
+    "--alg",
+    type=click.Choice(["ECDH-ES+A256KW", "ECDH-ES+A128KW", "ECDH-ES", "RSA-OAEP-256"]),
+    default="ECDH-ES+A256KW",
+    show_default=True,
+)
+@click.option(
+    "--crv", type=click.Choice(["P-256", "P-384", "P-521", "X25519"]), default="P-256",
+    show_default=True, help="The curve for ECDH-ES.",
+)  # fmt: skip
+@click.option("--kid", help="Key id (default: the RFC 7638 thumbprint).")
+@click.option(
+    "--private-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write the private JWKS here (mode 0600, refused if it exists).",
+)
+def generate(use: str, alg: str, crv: str, kid: str | None, private_out: Path) -> None:
+    """Make an encryption key pair: the private JWKS to a file, the public JWKS to stdout.
+
+    The resource server keeps the private file (its Verifier's decryption keys) and
+    publishes the public JWKS for the token service to encrypt its tokens to.
+    """
+    from gatehouse.jose.jwe_jwk import EncryptionKey
+
+    key = EncryptionKey.generate(alg, crv=crv, kid=kid)
+    document = json.dumps({"keys": [key.to_dict(private=True)]}, indent=2) + "\n"
+    try:
+        fd = os.open(private_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create {private_out}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(document)
+    sys.stdout.write(json.dumps({"keys": [key.public().to_dict()]}, indent=2) + "\n")

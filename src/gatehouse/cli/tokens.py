@@ -95,6 +95,11 @@ def _key_source(state: CliState, jwks_url: str | None, jwks_file: Path | None) -
 @click.option("--audience", help="Expected aud (default: [issuer] default_audience).")
 @click.option("--alg", "algorithms", multiple=True, help="Allowed algorithm (repeatable).")
 @click.option("--scope", "scopes", multiple=True, help="Required scope (repeatable).")
+@click.option(
+    "--decrypt-jwks",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A private JWKS (use: enc) that opens nested JWTs (JWE) for this audience.",
+)
 @json_option
 @click.pass_context
 def verify(
@@ -106,9 +111,17 @@ def verify(
     audience: str | None,
     algorithms: tuple[str, ...],
     scopes: tuple[str, ...],
+    decrypt_jwks: Path | None,
 ) -> None:
     """Verify a token's signature and claims as a service would; exit 1 if rejected."""
     from gatehouse.verify import Verifier
+
+    decryption = None
+    if decrypt_jwks is not None:  # docs/jwe.md: the encrypted audience's own keys
+        from gatehouse.keys.decryption import Decryption
+        from gatehouse.keys.decryption_keys import DecryptionKeys
+
+        decryption = Decryption(DecryptionKeys.from_file(decrypt_jwks))
 
     state = state_of(ctx)
     text = _read_token(value)
@@ -127,6 +140,7 @@ def verify(
         algorithms=algorithms,
         clock=state.overrides.clock,
         cache_size=0,
+        decryption=decryption,
     )
     claims = verifier.verify(text, scopes=[p for s in scopes for p in s.split()])
     data = {"verified": True, "claims": dict(claims)}
