@@ -5,22 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from gatehouse.jose.read_only import ReadOnlyDict, read_only, thaw
+
 __all__ = ["Claims"]
+
+_NO_HEADER = ReadOnlyDict()
 
 
 class Claims(Mapping[str, Any]):
     """A verified claim set. Read-only, because one instance may be served from the cache
-    to many requests; copy it (``dict(claims)``) to build on it."""
+    to many requests: a nested object or array is handed out read-only (made so on its
+    first read, once, then kept), and the Verifier's ``header`` is read-only all the way
+    down (``gatehouse.jose.read_only``). ``to_dict()`` is an editable deep copy."""
 
     __slots__ = ("_data", "_scopes", "header")
 
     def __init__(self, data: dict[str, Any], header: Mapping[str, Any] | None = None) -> None:
         self._data = data
         self._scopes: frozenset[str] | None = None
-        self.header: Mapping[str, Any] = header or {}
+        self.header: Mapping[str, Any] = _NO_HEADER if header is None else header
 
     def __getitem__(self, name: str) -> Any:
-        return self._data[name]
+        value = self._data[name]
+        cls = value.__class__
+        if cls is list or cls is dict:
+            # Lazily, so verifying a token never pays for claims nobody reads; the
+            # read-only copy replaces the original, so every later reader gets it.
+            value = self._data[name] = read_only(value)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -84,4 +96,5 @@ class Claims(Mapping[str, Any]):
         return scopes
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self._data)
+        """A deep, plain, editable copy of the claims."""
+        return {name: thaw(value) for name, value in self._data.items()}

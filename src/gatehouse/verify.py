@@ -3,16 +3,21 @@
 One call does everything a resource server must (RFC 8725 §3, RFC 9068 §4): parse the
 compact JWS strictly, check the algorithm against the allow-list, take the key from the
 configured key source (never from the token), verify the signature, then the claims
-against ``now``, then the required scopes. The hot path does the minimum in pure
-Python around the one signature operation; a bounded LRU of verified tokens makes a
-repeated token cost a dictionary lookup and a clock read.
+against ``now``, then the post checks (a status list, a deny list: rules that may change
+their answer for a token already verified), then the required scopes. The hot path does
+the minimum in pure Python around the one signature operation; a bounded LRU of verified
+tokens makes a repeated token cost a dictionary lookup and a clock read.
+
+The steps, in order: ``_parse`` (structure and allow-list), the key source, ``_finish``
+(signature, claims, cache), then ``_post_checks`` on every verify, cached hits included,
+and the scope check last. A new rule about a verified token is one more post check.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from gatehouse.claims import Claims
 from gatehouse.clock import SYSTEM_CLOCK, Clock
@@ -28,7 +33,7 @@ from gatehouse.errors import (
 from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
 from gatehouse.jose.claims_policy import ClaimsPolicy, validate_claims
 from gatehouse.jose.jwk import JWK
-from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact
+from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, ParsedHeader, parse_compact
 from gatehouse.jose.jwt import decode_payload
 from gatehouse.keys.base import KeySource
 
@@ -36,7 +41,31 @@ if TYPE_CHECKING:
     from gatehouse.keys.decryption import Decryption
     from gatehouse.keys.status_source import StatusSource
 
-__all__ = ["Verifier"]
+__all__ = ["PostCheck", "Verifier"]
+
+
+class PostCheck(Protocol):
+    """A rule about a token that already passed signature and claims, run on every verify,
+    cached hits included, because its answer may change while the token is cached (a Token
+    Status List, a deny list). Raise a ``TokenError`` to refuse the token, a
+    ``KeySourceError`` when the answer cannot be had. ``acheck`` must not block the loop."""
+
+    def check(self, claims: Claims) -> None: ...
+
+    async def acheck(self, claims: Claims) -> None: ...
+
+
+def _post_check_list(checks: Iterable[PostCheck]) -> tuple[PostCheck, ...]:
+    try:
+        out = tuple(checks)
+    except TypeError:
+        raise ConfigurationError("post_checks must be a list of checks") from None
+    for check in out:
+        if not (
+            callable(getattr(check, "check", None)) and callable(getattr(check, "acheck", None))
+        ):
+            raise ConfigurationError("each post check needs check(claims) and acheck(claims)")
+    return out
 
 
 def _allow_list(algorithms: Sequence[str]) -> frozenset[str]:
@@ -68,9 +97,10 @@ class Verifier:
         "_decryption",
         "_header_cache",
         "_keys",
+        "_leeway",
         "_max_token_size",
         "_policy",
-        "_status",
+        "_post_checks",
     )
 
     def __init__(
@@ -88,6 +118,7 @@ class Verifier:
         cache_size: int = 1024,
         clock: Clock = SYSTEM_CLOCK,
         status_lists: StatusSource | None = None,
+        post_checks: Iterable[PostCheck] = (),
         decryption: Decryption | None = None,
     ) -> None:
         if not hasattr(keys, "get_key"):
@@ -106,20 +137,24 @@ class Verifier:
             max_age=max_age,
         )
         self._keys = keys
-        # Token Status Lists (draft-ietf-oauth-status-list): checked on every verify.
-        self._status = status_lists
+        checks = _post_check_list(post_checks)
         if status_lists is not None:
+            # Token Status Lists (draft-ietf-oauth-status-list): a post check, after the
+            # caller's own, that shares this Verifier's keys, allow-list, issuers and clock.
             status_lists.attach(
                 keys=keys, algorithms=self._algorithms, issuers=self._policy.issuers, clock=clock
             )
+            checks = (*checks, status_lists)
+        self._post_checks = checks
         # Nested JWTs (RFC 7519 §5.2): the JWE is opened first (gatehouse.keys.decryption).
         self._decryption = decryption
         self._clock = clock
+        self._leeway = self._policy.leeway  # read on every cache hit
         self._max_token_size = max_token_size
         self._cache_size = cache_size
         # token -> (claims, moment after which the cached verdict no longer holds)
         self._cache: OrderedDict[str, tuple[Claims, float]] = OrderedDict()
-        self._header_cache: dict[bytes, tuple[dict[str, Any], str, str | None]] = {}
+        self._header_cache: dict[bytes, ParsedHeader] = {}
 
     @property
     def algorithms(self) -> frozenset[str]:
@@ -135,20 +170,11 @@ class Verifier:
         """The token's claims if it is valid now (and has ``scopes``); else a ``TokenError``."""
         claims = self._cached(token) if self._cache_size else None
         if claims is None:
-            jws = parse_compact(
-                token
-                if self._decryption is None
-                else self._decryption.open(token, self._max_token_size),
-                max_size=self._max_token_size,
-                header_cache=self._header_cache,
-            )
-            if jws.alg not in self._algorithms:
-                # Before any key lookup: a disallowed alg must not even cost a JWKS refetch
-                # (RFC 8725 §3.1: the allow-list is ours, never the token's).
-                raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
+            jws = self._parse(token)
             claims = self._finish(jws, self._keys.get_key(jws.kid, jws.alg), token)
-        if self._status is not None:
-            self._status.check(claims)  # cached hits too: a revocation reaches them
+        if self._post_checks:
+            for check in self._post_checks:
+                check.check(claims)
         if scopes:
             self._check_scopes(claims, scopes)
         return claims
@@ -157,18 +183,11 @@ class Verifier:
         """As ``verify``, but a key fetch (RemoteJWKS) never blocks the event loop."""
         claims = self._cached(token) if self._cache_size else None
         if claims is None:
-            jws = parse_compact(
-                token
-                if self._decryption is None
-                else self._decryption.open(token, self._max_token_size),
-                max_size=self._max_token_size,
-                header_cache=self._header_cache,
-            )
-            if jws.alg not in self._algorithms:
-                raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
+            jws = self._parse(token)
             claims = self._finish(jws, await self._keys.aget_key(jws.kid, jws.alg), token)
-        if self._status is not None:
-            await self._status.acheck(claims)
+        if self._post_checks:
+            for check in self._post_checks:
+                await check.acheck(claims)
         if scopes:
             self._check_scopes(claims, scopes)
         return claims
@@ -179,6 +198,16 @@ class Verifier:
 
     # --- the steps --------------------------------------------------------------------
 
+    def _parse(self, token: str) -> CompactJWS:
+        if self._decryption is not None:
+            token = self._decryption.open(token, self._max_token_size)
+        jws = parse_compact(token, max_size=self._max_token_size, header_cache=self._header_cache)
+        if jws.alg not in self._algorithms:
+            # Before any key lookup: a disallowed alg must not even cost a JWKS refetch
+            # (RFC 8725 §3.1: the allow-list is ours, never the token's).
+            raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
+        return jws
+
     def _cached(self, token: str) -> Claims | None:
         cache = self._cache
         entry = cache.get(token)
@@ -186,7 +215,7 @@ class Verifier:
             return None
         claims, valid_until = entry
         # A hit still answers to the clock: RFC 7519 §4.1.4 holds for cached tokens too.
-        if self._clock.time() - self._policy.leeway >= valid_until:
+        if self._clock.time() - self._leeway >= valid_until:
             cache.pop(token, None)
             return None  # the full path raises the precise error
         try:
@@ -197,18 +226,24 @@ class Verifier:
 
     def _finish(self, jws: CompactJWS, key: JWK, token: str) -> Claims:
         try:
-            valid = key.verifier(jws.alg)(jws.signature, jws.signing_input)
+            check = key.verifier(jws.alg)
         except InvalidKeyError:
+            if key.fits(jws.alg, "verify"):
+                # The key fits but its check cannot be built: our key is broken (500),
+                # never the caller's token. Only the signature call below sees the token.
+                raise
             # The key source handed back a key that may not verify this alg: treat it as
             # no key at all rather than let a configuration slip become a 500.
             raise UnknownKeyError("no usable key for the token's kid and alg") from None
+        try:
+            valid = check(jws.signature, jws.signing_input)
         except (ValueError, TypeError, OverflowError):
             raise MalformedTokenError("signature could not be checked") from None
         if not valid:
             raise InvalidSignatureError("signature verification failed")
         payload = decode_payload(jws)
         validate_claims(jws.header, payload, self._policy, self._clock.time())
-        claims = Claims(payload, jws.header)
+        claims = Claims(payload, jws.header)  # hands nested values out read-only
         if self._cache_size:
             self._remember(token, claims)
         return claims

@@ -61,25 +61,102 @@ def test_well_formed_token_parses(ed_key: JWK, ed_token: str) -> None:
         ({"alg": "EdDSA", "zip": "DEF"}, "compressed"),
         ({"alg": "EdDSA", "kid": 7}, "kid"),
         ({"alg": "EdDSA", "kid": ["a"]}, "kid"),
-        ({"alg": "EdDSA", "kid": None}, None),
         ({"alg": "EdDSA", "typ": 1}, "typ"),
         ({"alg": ["EdDSA"]}, "alg"),
         ({"alg": None}, "alg"),
         ({"kid": "ed-1"}, "alg"),
     ],
 )
-def test_header_rules(ed_key: JWK, header: dict[str, Any], match: str | None) -> None:
+def test_header_rules(ed_key: JWK, header: dict[str, Any], match: str) -> None:
     """Headers this library does not understand are refused before any key is used."""
     if header.get("alg") == "EdDSA":
         token = craft(header, b"{}", ed_key)
     else:
         token = _unsigned(header, signature=b"\x00" * 64)
-    if match is None:
-        # kid: null is "no kid"; only the type of a present kid is checked.
-        assert parse_compact(token).kid is None
-        return
     with pytest.raises(MalformedTokenError, match=match):
         parse_compact(token)
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("kid", None),
+        ("typ", None),
+        ("cty", None),
+        ("kid", True),
+        ("typ", {"media": "at+jwt"}),
+        ("cty", ["json"]),
+        ("crit", []),
+        ("crit", "exp"),
+        ("crit", None),
+        ("crit", ["exp", 1]),
+        ("crit", [["exp"]]),
+        ("jku", 1),
+        ("x5u", ["https://example.com"]),
+        ("jwk", "not-an-object"),
+        ("jwk", ["kty"]),
+        ("x5c", "MIIB"),
+        ("x5c", []),
+        ("x5c", ["MIIB", 2]),
+        ("x5t", 1),
+        ("x5t#S256", None),
+    ],
+)
+def test_header_member_types(ed_key: JWK, member: str, value: Any) -> None:
+    """RFC 7515 §4.1: a registered member of the wrong JSON type (null too) is malformed."""
+    token = craft({"alg": "EdDSA", member: value}, b"{}", ed_key)
+    with pytest.raises(MalformedTokenError, match=f"header {member} must be"):
+        parse_compact(token)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "EdDSA", "crit": ["exp"], "exp": 1},
+        {"alg": "EdDSA", "crit": ["b64"], "b64": True},
+    ],
+)
+def test_well_typed_crit_is_still_refused(ed_key: JWK, header: dict[str, Any]) -> None:
+    """RFC 7515 §4.1.11: a crit naming any extension is refused, we understand none."""
+    with pytest.raises(MalformedTokenError, match="not supported"):
+        parse_compact(craft(header, b"{}", ed_key))
+
+
+def test_ignored_members_of_the_right_type_pass(ed_key: JWK) -> None:
+    """jku, jwk, x5u, x5c and x5t of their RFC 7515 types parse (and are then ignored)."""
+    header = {
+        "alg": "EdDSA",
+        "jku": "https://issuer.example/jwks.json",
+        "jwk": {"kty": "OKP"},
+        "x5u": "https://issuer.example/cert.pem",
+        "x5c": ["MIIB"],
+        "x5t": "AAAA",
+        "x5t#S256": "AAAA",
+    }
+    assert parse_compact(craft(header, b"{}", ed_key)).alg == "EdDSA"
+
+
+def test_parsed_header_is_read_only(ed_key: JWK) -> None:
+    """The header the parse cache hands out cannot be edited, nested values included."""
+    cache: dict[bytes, Any] = {}
+    token = craft({"alg": "EdDSA", "typ": "at+jwt", "x5c": ["MIIB"]}, b"{}", ed_key)
+    header = parse_compact(token, header_cache=cache).header
+    with pytest.raises(TypeError):
+        header["typ"] = "JWT"  # type: ignore[index]
+    with pytest.raises((TypeError, AttributeError)):
+        header["x5c"].append("MIIC")
+    again = parse_compact(token, header_cache=cache).header
+    assert again == {"alg": "EdDSA", "typ": "at+jwt", "x5c": ["MIIB"]}
+
+
+def test_decode_unverified_hands_out_mutable_copies(ed_key: JWK) -> None:
+    """decode_unverified returns plain dicts and lists a caller may edit freely."""
+    token = craft({"alg": "EdDSA", "x5c": ["MIIB"]}, b'{"roles":["a"]}', ed_key)
+    header, claims = decode_unverified(token)
+    header["x5c"].append("MIIC")
+    claims["roles"].append("b")
+    assert (type(header), type(header["x5c"]), type(claims["roles"])) == (dict, list, list)
+    assert decode_unverified(token)[0]["x5c"] == ["MIIB"]
 
 
 def test_b64_true_is_the_default(ed_key: JWK) -> None:

@@ -299,7 +299,13 @@ class JWK:
             key = (
                 self._key if self.kty == "oct" or self._private is None else self._key.public_key()
             )
-            fn = self._verifiers[alg] = make_verifier(ALGORITHMS[alg], key)
+            try:
+                fn = make_verifier(ALGORITHMS[alg], key)
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                # The material is not what a cryptography key of this type must be: the
+                # key is unusable (ours to fix), whatever token is being checked.
+                raise InvalidKeyError(f"this key cannot be prepared to verify {alg}") from exc
+            self._verifiers[alg] = fn
         return fn
 
     def signer(self, alg: str) -> Signer:
@@ -308,7 +314,11 @@ class JWK:
         if fn is None:
             if not self.fits(alg, "sign"):
                 raise InvalidKeyError(f"this key may not sign {alg}")
-            fn = self._signers[alg] = make_signer(ALGORITHMS[alg], self._key)
+            try:
+                fn = make_signer(ALGORITHMS[alg], self._key)
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+                raise InvalidKeyError(f"this key cannot be prepared to sign {alg}") from exc
+            self._signers[alg] = fn
         return fn
 
     def __repr__(self) -> str:

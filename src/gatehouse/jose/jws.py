@@ -5,12 +5,14 @@ the JSON serializations (§7.2), unencoded payloads (RFC 7797 ``b64: false``),
 encrypted tokens and nested tokens are all refused, because each adds a way for
 two parties to disagree about what was signed. The header never supplies or
 locates a key (``jwk``, ``jku``, ``x5u``, ``x5c`` are ignored, RFC 8725 §3.10): the
-caller's key source decides, by ``kid`` and ``alg``.
+caller's key source decides, by ``kid`` and ``alg``. Every registered member still
+has the JSON type RFC 7515 §4.1 gives it, or the token is malformed. A parsed header is
+read-only all the way down: it is shared by every later token with the same header.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from gatehouse.errors import (
@@ -26,6 +28,7 @@ from gatehouse.jose.strict_json import dumps_compact, loads_object
 __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
     "CompactJWS",
+    "ParsedHeader",
     "parse_compact",
     "sign_compact",
     "verify_signature",
@@ -35,6 +38,37 @@ DEFAULT_MAX_TOKEN_SIZE = 8192
 _HEADER_CACHE_LIMIT = 256
 _PLUS, _SLASH, _EQUALS = b"+/="
 
+ParsedHeader = tuple[Mapping[str, Any], str, str | None]
+"""A header as the parser caches it: the read-only members, ``alg`` and ``kid``."""
+
+
+def _is_string(value: Any) -> bool:
+    return value.__class__ is str
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(v.__class__ is str for v in value)
+
+
+# RFC 7515 §4.1: each registered member's JSON type (null is none of them). ``alg`` and
+# ``b64`` (RFC 7797 §3) are checked on their own below, with their own messages.
+_MEMBER_TYPES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("kid", _is_string, "a string"),  # §4.1.4
+    ("typ", _is_string, "a string"),  # §4.1.9
+    ("cty", _is_string, "a string"),  # §4.1.10
+    ("jku", _is_string, "a string (a URI)"),  # §4.1.2
+    ("x5u", _is_string, "a string (a URI)"),  # §4.1.5
+    ("x5t", _is_string, "a base64url string"),  # §4.1.7
+    ("x5t#S256", _is_string, "a base64url string"),  # §4.1.8
+    ("jwk", _is_object, "a JSON object"),  # §4.1.3
+    ("x5c", _is_strings, "a non-empty array of strings"),  # §4.1.6
+    ("crit", _is_strings, "a non-empty array of strings naming critical extensions"),  # §4.1.11
+)
+
 
 class CompactJWS:
     """A structurally valid, not yet verified, compact JWS."""
@@ -43,7 +77,7 @@ class CompactJWS:
 
     def __init__(
         self,
-        header: dict[str, Any],
+        header: Mapping[str, Any],
         alg: str,
         kid: str | None,
         signing_input: bytes,
@@ -65,17 +99,17 @@ class CompactJWS:
             raise MalformedTokenError("payload is not canonical base64url") from None
 
 
-def _parse_header(segment: bytes) -> tuple[dict[str, Any], str, str | None]:
+def _parse_header(segment: bytes) -> ParsedHeader:
     try:
-        header = loads_object(b64url_decode_segment(segment))
+        header = loads_object(b64url_decode_segment(segment), read_only=True)
     except ValueError:
         raise MalformedTokenError("header is not a base64url JSON object") from None
     alg = header.get("alg")
     if not isinstance(alg, str):
         raise MalformedTokenError("header alg is missing or not a string")
-    kid = header.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise MalformedTokenError("header kid must be a string")
+    for name, has_type, what in _MEMBER_TYPES:
+        if name in header and not has_type(header[name]):
+            raise MalformedTokenError(f"header {name} must be {what}")
     if "crit" in header:
         # RFC 7515 §4.1.11: recipients MUST reject a crit naming an extension they do not
         # understand, and the empty list is not allowed; we understand no extensions.
@@ -85,29 +119,24 @@ def _parse_header(segment: bytes) -> tuple[dict[str, Any], str, str | None]:
     if "enc" in header or "zip" in header:
         raise MalformedTokenError("encrypted or compressed tokens are not accepted")
     cty = header.get("cty")
-    if cty is not None:
-        if not isinstance(cty, str):
-            raise MalformedTokenError("header cty must be a string")
-        if cty.upper() in ("JWT", "APPLICATION/JWT"):
-            # RFC 7519 §5.2 nested JWTs: refused (RFC 8725 §2.8, one layer, one meaning).
-            raise MalformedTokenError("nested tokens are not accepted")
-    typ = header.get("typ")
-    if typ is not None and not isinstance(typ, str):
-        raise MalformedTokenError("header typ must be a string")
-    return header, alg, kid
+    if cty is not None and cty.upper() in ("JWT", "APPLICATION/JWT"):
+        # RFC 7519 §5.2 nested JWTs: refused (RFC 8725 §2.8, one layer, one meaning).
+        raise MalformedTokenError("nested tokens are not accepted")
+    return header, alg, header.get("kid")
 
 
 def parse_compact(
     token: str,
     *,
     max_size: int = DEFAULT_MAX_TOKEN_SIZE,
-    header_cache: MutableMapping[bytes, tuple[dict[str, Any], str, str | None]] | None = None,
+    header_cache: MutableMapping[bytes, ParsedHeader] | None = None,
 ) -> CompactJWS:
     """Split and check a compact JWS; raise a ``TokenError`` subclass for anything else.
 
     The size limit is checked before any decoding, so the cost of a rejection is bounded
     whatever the input. ``header_cache`` lets a long-lived verifier skip re-parsing the
-    few distinct headers it sees (they repeat across every token of one issuer key).
+    few distinct headers it sees (they repeat across every token of one issuer key); the
+    header it shares between tokens is read-only, so no caller can change the next verdict.
 
     The payload segment is only split off here, not decoded: a token whose signature is
     good but whose payload is not canonical base64url of a JSON object (Wycheproof JWS

@@ -12,6 +12,7 @@ from typing import Any
 from gatehouse.errors import MalformedTokenError
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact, sign_compact
+from gatehouse.jose.read_only import thaw
 from gatehouse.jose.strict_json import dumps_compact, loads_object
 
 __all__ = ["decode_payload", "decode_unverified", "encode_jwt"]
@@ -50,6 +51,9 @@ def decode_payload(jws: CompactJWS) -> dict[str, Any]:
 def decode_unverified(
     token: str, *, max_size: int = DEFAULT_MAX_TOKEN_SIZE
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and claims WITHOUT checking the signature: for display and debugging only."""
+    """Header and claims WITHOUT checking the signature: for display and debugging only.
+
+    Both are plain, editable copies.
+    """
     jws = parse_compact(token, max_size=max_size)
-    return dict(jws.header), decode_payload(jws)
+    return thaw(jws.header), decode_payload(jws)
