@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import Clock
 from gatehouse.issuer.config import IssuerConfig
@@ -13,6 +13,9 @@ from gatehouse.issuer.encryption import seal_for_audience
 from gatehouse.issuer.scopes import format_scope
 from gatehouse.issuer.signing_keys import SigningKeyManager
 from gatehouse.jose import b64url_encode, encode_jwt
+
+if TYPE_CHECKING:
+    from gatehouse.issuer.status_lists import StatusLists
 
 __all__ = ["AccessTokenMinter", "MintedToken"]
 
@@ -27,11 +30,13 @@ class AccessTokenMinter:
         *,
         clock: Clock,
         random: Callable[[int], bytes] = secrets.token_bytes,
+        status: StatusLists | None = None,
     ) -> None:
         self._config = config
         self._keys = keys
         self._clock = clock
         self._random = random
+        self._status = status
 
     def mint(
         self,
@@ -60,6 +65,15 @@ class AccessTokenMinter:
             claims["roles"] = list(roles)  # RFC 9068 §2.2.3.1 (RFC 7643 roles)
         if sid is not None:
             claims["sid"] = sid
+        if self._status is not None:
+            # draft-ietf-oauth-status-list §6.1: the index this token's status lives at.
+            claims["status"] = self._status.claim(
+                jti=claims["jti"],
+                sid=sid,
+                account_id=subject if sid is not None else None,
+                client_id=client_id,
+                expires_at=claims["exp"],
+            )
         key = self._keys.active_key()
         alg = key.alg or self._config.signing_alg
         token = encode_jwt(claims, key, alg, typ="at+jwt")
