@@ -79,7 +79,7 @@ def serve(
 ) -> None:
     """Serve the token service over HTTP until SIGTERM or Ctrl-C (for production).
 
-    uvloop and httptools are used when installed (gatehouse[server]); every connection
+    uvloop and httptools are used when installed (gatehouse-auth[server]); every connection
     has TCP_NODELAY, so keep-alive requests never wait on Nagle's algorithm.
     """
     from gatehouse.service.serve import ServeOptions

@@ -60,10 +60,11 @@ def protocol_path(http: str) -> str:
         http = "httptools" if HAS_HTTPTOOLS else "h11"
     if http == "httptools":
         if not HAS_HTTPTOOLS:
+            from gatehouse._distribution import install_hint
             from gatehouse.errors import ConfigurationError
 
             raise ConfigurationError(
-                "http = httptools needs the httptools package: pip install 'gatehouse[server]'"
+                f"http = httptools needs the httptools package: {install_hint('server')}"
             )
         return f"{__name__}:HttpToolsNoDelay"
     if http == "h11":

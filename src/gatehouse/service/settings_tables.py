@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gatehouse._distribution import install_hint, requirement
 from gatehouse.errors import ConfigurationError
 from gatehouse.service.settings_schema import setting
 
@@ -23,14 +24,14 @@ class StorageSettings:
     url: str = setting(
         doc="`sqlite:///relative/path.db` (relative to the folder of `gatehouse.toml`; the"
         " working directory when there is no file), `sqlite:////absolute/path.db`,"
-        " `postgresql://user:password@host:5432/db` (needs `pip install 'gatehouse[postgres]'`),"
+        f" `postgresql://user:password@host:5432/db` (needs `{install_hint('postgres')}`),"
         " or `memory:` (development only: everything is lost on exit). Migrations are applied"
         " when the store opens."
     )
     redis_url: str | None = setting(
         None,
         doc="`redis://host:6379/0` (or `rediss://`, `unix://`). When set, the access-token"
-        " deny-list and the failed-login counters live in Redis (needs `gatehouse[redis]`);"
+        f" deny-list and the failed-login counters live in Redis (needs `{requirement('redis')}`);"
         " accounts, sessions, clients and keys stay in `url`.",
     )
     schema: str = setting(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import Any, TypeVar
 
+from gatehouse._distribution import install_hint
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import (
     ConfigurationError,
@@ -41,7 +42,7 @@ try:
     from psycopg_pool import ConnectionPool
 except ImportError as exc:  # pragma: no cover - exercised by a test that hides psycopg
     raise ConfigurationError(
-        "PostgreSQL storage needs the postgres extra: pip install 'gatehouse[postgres]'"
+        f"PostgreSQL storage needs the postgres extra: {install_hint('postgres')}"
     ) from exc
 
 __all__ = ["Connection", "PostgresBase", "translate_postgres_error"]

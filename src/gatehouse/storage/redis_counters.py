@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from gatehouse._distribution import install_hint
 from gatehouse.errors import ConfigurationError, StorageError, StorageUnavailableError
 from gatehouse.storage.attempts import Reservation
 from gatehouse.storage.records import DenyKind
@@ -76,7 +77,7 @@ class RedisCounters:
             from redis.retry import Retry
         except ImportError as exc:
             raise ConfigurationError(
-                "the Redis store needs the redis package: pip install 'gatehouse[redis]'"
+                f"the Redis store needs the redis package: {install_hint('redis')}"
             ) from exc
         if not prefix:
             raise ConfigurationError("the Redis key prefix must not be empty")

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from gatehouse._distribution import install_hint
 from gatehouse.errors import ConfigurationError, StorageError, StorageUnavailableError
 
 __all__ = ["RedisReplayCache"]
@@ -55,7 +56,7 @@ class RedisReplayCache:
             from redis.retry import Retry
         except ImportError as exc:
             raise ConfigurationError(
-                "the Redis replay cache needs the redis package: pip install 'gatehouse[redis]'"
+                f"the Redis replay cache needs the redis package: {install_hint('redis')}"
             ) from exc
         if not prefix:
             raise ConfigurationError("the Redis key prefix must not be empty")
