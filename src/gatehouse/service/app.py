@@ -21,6 +21,7 @@ from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.service import TokenService
 from gatehouse.service import routes_discovery as discovery
 from gatehouse.service import routes_revocation as revocation
+from gatehouse.service import routes_status as status
 from gatehouse.service import routes_tokens as tokens
 from gatehouse.service.context import ServiceContext
 from gatehouse.service.errors import http_exception_response
@@ -35,6 +36,8 @@ ROUTES = [
     Route("/revoke", revocation.revoke, methods=["POST"]),
     Route("/introspect", revocation.introspect, methods=["POST"]),
     Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
+    Route("/statuslists", status.status_lists, methods=["GET"]),
+    Route("/statuslists/{list_id}", status.status_list, methods=["GET"]),
     Route("/.well-known/openid-configuration", discovery.metadata, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", discovery.metadata, methods=["GET"]),
     Route("/openapi.json", discovery.openapi, methods=["GET"]),

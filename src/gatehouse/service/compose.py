@@ -78,7 +78,14 @@ def build_token_service(
     # One bounded pool per process for argon2 (issue 16 §2): see issuer.hashing_pool.
     pool = HashingPool(settings.http.hashing_workers, settings.http.hashing_queue)
     hasher = PasswordHasher(config.password_profile, pool=pool)
-    service = TokenService(config, stores.stores, build_kek(settings), clock=clock, hasher=hasher)
+    service = TokenService(
+        config,
+        stores.stores,
+        build_kek(settings),
+        clock=clock,
+        hasher=hasher,
+        status_lists=settings.status_list,
+    )
     if bootstrap:
         service.bootstrap()
     return service

@@ -107,6 +107,29 @@ _SCHEMAS: dict[str, Any] = {
     "JWKS": _object(["keys"], keys={"type": "array", "items": {"type": "object"}}),
     "Metadata": {"type": "object", "required": ["issuer"], "additionalProperties": True},
     "Health": _object(["status"], status={"type": "string", "enum": ["ok", "unavailable"]}),
+    "StatusListAggregation": _object(
+        ["status_lists"], status_lists={"type": "array", "items": {"type": "string"}}
+    ),
+}
+
+# draft-ietf-oauth-status-list §8.1-§8.2: the list token, revalidated with ETag.
+_STATUS_LIST = {
+    "get": {
+        "summary": "A Token Status List token (draft-ietf-oauth-status-list §5.1)",
+        "parameters": [
+            {"name": "list_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "If-None-Match", "in": "header", "required": False, "schema": _STR},
+        ],
+        "responses": {
+            "200": {
+                "description": "the signed list; Cache-Control max-age = its ttl; a strong ETag",
+                "content": {"application/statuslist+jwt": {"schema": _STR}},
+            },
+            "304": {"description": "Not Modified: If-None-Match named the current ETag"},
+            "404": _error("no such status list (or a retired one)"),
+            "503": _error("storage unavailable; see Retry-After"),
+        },
+    }
 }
 
 
@@ -156,6 +179,12 @@ def openapi_document(issuer: str) -> dict[str, Any]:
         "/.well-known/oauth-authorization-server": _get(
             "Server metadata (RFC 8414)", _ok("RFC 8414 metadata", "Metadata")
         ),
+        "/statuslists": _get(
+            "Status List Aggregation (draft-ietf-oauth-status-list §9.3)",
+            _ok("the URIs of the lists served", "StatusListAggregation"),
+            **{"404": _error("status lists are off")},
+        ),
+        "/statuslists/{list_id}": _STATUS_LIST,
         "/openapi.json": _get("This document", {"description": "OpenAPI 3.1"}),
         "/health": _get(
             "Readiness: the store answers",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
+from gatehouse.issuer.status_config import StatusListConfig
 from gatehouse.service.settings_schema import (
     from_environment,
     from_toml,
@@ -65,6 +66,7 @@ TABLES: dict[str, type] = {
     "storage": StorageSettings,
     "keys": KeysSettings,
     "http": HttpSettings,
+    "status_list": StatusListConfig,
     "dev": DevSettings,
 }
 _ARRAYS = ("functions",)
@@ -84,6 +86,7 @@ class Settings:
     storage: StorageSettings
     keys: KeysSettings = field(default_factory=KeysSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    status_list: StatusListConfig = field(default_factory=StatusListConfig)
     dev: DevSettings = field(default_factory=DevSettings)
     functions: tuple[ServiceSpec, ...] = ()
     source: Path | None = None  # the settings file, if there was one
