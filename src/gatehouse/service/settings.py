@@ -69,7 +69,7 @@ TABLES: dict[str, type] = {
     "status_list": StatusListConfig,
     "dev": DevSettings,
 }
-_ARRAYS = ("functions",)
+_ARRAYS = ("functions", "encryption")  # [[encryption]]: service.settings_encryption
 _SHARED_PREFIXES = frozenset({"dev"})
 """Tables whose ``GATEHOUSE_<TABLE>_`` prefix other variables share (``gatehouse dev`` gives
 its functions ``GATEHOUSE_DEV_URL``), so an unknown variable there is not a typo."""
@@ -182,6 +182,14 @@ def load_settings(
 
         functions = services_from_document(document, source)
     extra: dict[str, dict[str, Any]] = {"storage": {"base_dir": base_dir}}
+    if "encryption" in document:  # nested JWTs per audience (docs/jwe.md)
+        from gatehouse.service.settings_encryption import (
+            audience_encryption,
+            encryption_from_document,
+        )
+
+        entries = encryption_from_document(document, source)
+        extra["issuer"] = {"encryption": audience_encryption(entries, base_dir)}
     built = {
         name: _build(cls, name, values[name], **extra.get(name, {})) for name, cls in TABLES.items()
     }
