@@ -1,0 +1,79 @@
+"""PostgreSQL: a revocation whose status-bit write waits past lock_timeout changes nothing
+(the session stays live, no bit, no outbox row); with the lock gone it goes through whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from storage_samples import NOW, account, digest, rotation, session, token
+
+from backend_servers import POSTGRES_DSN, postgres_backend, postgres_down, unavailable
+from gatehouse.errors import StorageUnavailableError
+from gatehouse.storage.status_records import StatusEntryRecord
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
+    with postgres_backend(request, lock_timeout=0.3) as store:
+        yield store
+
+
+@pytest.fixture
+def raw() -> Iterator[psycopg.Connection[Any]]:
+    """A plain connection of the test's own, to hold locks."""
+    reason = postgres_down()
+    if reason:
+        unavailable("PostgreSQL", reason)
+    with psycopg.connect(POSTGRES_DSN, connect_timeout=5) as conn:
+        yield conn
+
+
+def _entry(sid: str) -> StatusEntryRecord:
+    return StatusEntryRecord(1, 9, "jti-9", sid, "acct", "web", NOW + 300)
+
+
+def _hold(raw: Any, schema: str) -> None:
+    raw.execute(f"LOCK TABLE {schema}.status_entries IN EXCLUSIVE MODE")
+
+
+def test_held_status_table_rolls_back_the_session_revocation(pg: Any, raw: Any) -> None:
+    """revoke_session: the session update is rolled back with the blocked bit write."""
+    s = session("acct")
+    pg.create_session(s, token(s.sid))
+    pg.open_status_list(size=64, now=NOW)
+    pg.claim_status_index(_entry(s.sid), capacity=32)
+    _hold(raw, pg.schema)
+    with pytest.raises(StorageUnavailableError):
+        pg.revoke_session(s.sid, now=NOW + 1, reason="logout")
+    raw.rollback()
+    assert pg.get_session(s.sid).revoked_at is None
+    assert pg.invalid_indices(1) == []
+    assert pg.pending_denials() == []
+    assert pg.revoke_session(s.sid, now=NOW + 2, reason="logout")
+    assert pg.invalid_indices(1) == [9]
+    assert [d.value for d in pg.pending_denials()] == [s.sid]
+
+
+def test_held_status_table_rolls_back_account_disable_and_reuse(pg: Any, raw: Any) -> None:
+    """update_account(revoke) and a reuse-detecting rotation write nothing when blocked."""
+    a = account()
+    pg.create_account(a)
+    s = session(a.account_id)
+    pg.create_session(s, token(s.sid, "r0"))
+    pg.open_status_list(size=64, now=NOW)
+    pg.claim_status_index(_entry(s.sid), capacity=32)
+    pg.rotate_refresh_token(rotation(digest("r0"), "r1", NOW + 1))
+    _hold(raw, pg.schema)
+    with pytest.raises(StorageUnavailableError):
+        pg.update_account(a, revoke_sessions_at=NOW + 2, revoke_reason="disabled")
+    with pytest.raises(StorageUnavailableError):
+        pg.rotate_refresh_token(rotation(digest("r0"), "r2", NOW + 100))  # reuse
+    raw.rollback()
+    assert pg.get_session(s.sid).revoked_at is None
+    assert pg.invalid_indices(1) == []
+    assert pg.pending_denials() == []
