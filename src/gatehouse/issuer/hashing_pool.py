@@ -32,6 +32,7 @@ __all__ = ["HashingPool", "release_large_frees"]
 _M_MMAP_THRESHOLD = -3  # glibc malloc.h
 _MMAP_THRESHOLD = 1024 * 1024
 _released = False
+_libc: ctypes.CDLL | None = None
 
 
 def release_large_frees() -> bool:
@@ -42,16 +43,26 @@ def release_large_frees() -> bool:
     global _released
     if _released:
         return True
+    global _libc
     name = ctypes.util.find_library("c")
     if name is None:
         return False
     try:
         libc = ctypes.CDLL(name)
         mallopt = libc.mallopt
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
     except (OSError, AttributeError):
         return False
+    _libc = libc
     _released = bool(mallopt(ctypes.c_int(_M_MMAP_THRESHOLD), ctypes.c_int(_MMAP_THRESHOLD)))
     return _released
+
+
+def _trim() -> None:
+    """Hand free heap pages back to the system once the pool goes idle (``malloc_trim``):
+    the threads that waited for a hash leave their malloc arenas holding memory."""
+    if _libc is not None:
+        _libc.malloc_trim(ctypes.c_size_t(0))
 
 
 class HashingPool:
@@ -69,6 +80,7 @@ class HashingPool:
         self._cond = threading.Condition()
         self._running = 0
         self._waiting = 0
+        self._queued = False
         release_large_frees()
 
     @property
@@ -96,6 +108,7 @@ class HashingPool:
                 if self._waiting >= self.queue:
                     raise self.busy_error()
                 self._waiting += 1
+                self._queued = True
                 self._cond.notify_all()  # for whoever watches the queue (wait_queued)
                 try:
                     free = self._cond.wait_for(
@@ -112,4 +125,10 @@ class HashingPool:
         finally:
             with self._cond:
                 self._running -= 1
+                # Trim after a busy spell only (someone queued), not after every login.
+                trim = self._queued and self._running == 0 and self._waiting == 0
+                if trim:
+                    self._queued = False
                 self._cond.notify()
+            if trim:
+                _trim()

@@ -145,7 +145,7 @@ class HttpSettings:
         1,
         doc="Password hashes (argon2id, 19 MiB each) computed at once per process. More"
         " finishes a login flood sooner but takes cores from the event loop: on 2 cores a"
-        " pool of 2 let refresh p99 rise ~13× during a flood, 1 kept it ~2.5× quiet"
+        " pool of 2 let refresh p99 reach ~49 ms during a flood, 1 kept it ~2× quiet"
         " (`bench/login_flood.py`). Lambda runs one request at a time: always 1 there.",
     )
     hashing_queue: int = setting(
