@@ -51,7 +51,8 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
         ├── UnsupportedGrantTypeError   unsupported_grant_type 400
         ├── AccessDeniedError           access_denied    403
         ├── ThrottledError              throttled        429    (carries .retry_after)
-        └── LoginBusyError              login_busy       503    temporarily_unavailable
+        ├── LoginBusyError              login_busy       503    temporarily_unavailable
+        └── TokenEndpointError          token_endpoint   502    (gatehouse.client: an answer it cannot use)
 
 ``code`` is stable and specific (log it, test on it); ``error`` is the RFC value an
 HTTP response carries; ``status`` is the HTTP status an adapter should answer with.
@@ -102,6 +103,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailableError",
     "ThrottledError",
+    "TokenEndpointError",
     "TokenError",
     "TokenRevokedError",
     "TokenTooLargeError",
@@ -505,3 +507,12 @@ class LoginBusyError(OAuthError):
     def __init__(self, message: str = "", *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TokenEndpointError(OAuthError):
+    """A token endpoint answered something a client cannot use: not JSON, too large, no
+    ``access_token``, or an error value RFC 6749 §5.2 does not name (``gatehouse.client``)."""
+
+    code = "token_endpoint"
+    error = "server_error"
+    status = 502

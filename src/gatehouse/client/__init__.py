@@ -1,0 +1,21 @@
+"""``gatehouse.client``: how services and scripts call each other, on httpx.
+
+Each flow is an ``httpx.Auth`` (sync and async): pass it as ``auth=`` to an
+``httpx.Client`` / ``httpx.AsyncClient`` or a single request. Install with
+``pip install 'gatehouse[client]'``; nothing here needs the issuer or server extras.
+
+- ``ClientCredentials``: a service's own token (RFC 6749 §4.4).
+- ``UserSession``: a user's login, refresh ahead of expiry, logout.
+- ``DPoPKey``: hand one to any flow and its tokens are bound to the key (RFC 9449).
+
+Secrets, passwords and tokens are never logged and never shown in a ``repr``.
+"""
+
+from __future__ import annotations
+
+from gatehouse.client.client_credentials import ClientCredentials
+from gatehouse.client.dpop_key import DPoPKey
+from gatehouse.client.issued import IssuedToken
+from gatehouse.client.user_session import UserSession
+
+__all__ = ["ClientCredentials", "DPoPKey", "IssuedToken", "UserSession"]
