@@ -150,3 +150,38 @@ def test_disabled_client_token_is_refused_by_the_service(proof: dict[str, Any]) 
     assert _call(proof, token).status_code == 200
     stack.service.disable_client(stack.client_id)
     _refused_after_ttl(proof, token)
+
+
+def test_in_process_verifier_of_the_dev_gateway_honours_lists(tmp_path: Path) -> None:
+    """The gateway's JWT authorizer (IssuerKeySource + issuer_status_lists) refuses a
+    logged-out token within ttl + one in-process fetch, with the ETag exchange."""
+    from gatehouse import Verifier
+    from gatehouse.errors import TokenRevokedError
+    from gatehouse.service.issuer_keys import IssuerKeySource
+    from gatehouse.service.issuer_status import IssuerStatusListFetcher, issuer_status_lists
+
+    stack = make_stack(tmp_path)
+    try:
+        service, clock = stack.service, stack.clock
+        verifier = Verifier(
+            issuer=ISSUER,
+            audience=API,
+            keys=IssuerKeySource(service, clock=clock),
+            algorithms=["ES256"],
+            clock=clock,
+            status_lists=issuer_status_lists(service, clock=clock),
+        )
+        pair = service.login("alice", PASSWORD)
+        assert verifier.verify(pair.access_token).subject
+        service.logout(refresh_token=pair.refresh_token)
+        assert verifier.verify(pair.access_token).subject  # the cached list is fresh
+        clock.advance(TTL + 1)
+        with pytest.raises(TokenRevokedError):
+            verifier.verify(pair.access_token)
+        fetcher = IssuerStatusListFetcher(service)
+        assert fetcher.fetch(f"{ISSUER}/statuslists/99", 1.0, 1 << 20, None).status == 404
+        assert fetcher.fetch("https://evil.example/statuslists/1", 1.0, 1 << 20, None).status == 404
+        served = fetcher.fetch(f"{ISSUER}/statuslists/1", 1.0, 1 << 20, None)
+        assert fetcher.fetch(f"{ISSUER}/statuslists/1", 1.0, 1 << 20, served.etag).status == 304
+    finally:
+        stack.stores.close()

@@ -66,6 +66,7 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
     from gatehouse.gateway.handlers import load_functions
     from gatehouse.service.app import create_app
     from gatehouse.service.compose import IssuerKeySource, build_token_service
+    from gatehouse.service.issuer_status import issuer_status_lists
     from gatehouse.service.settings import SIGNING_ALGORITHMS, follow_dev_port
     from gatehouse.service.settings_checks import check_function_routes
     from gatehouse.verify import Verifier
@@ -106,6 +107,7 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
                 audience=settings.issuer.default_audience,
                 keys=IssuerKeySource(service),
                 algorithms=SIGNING_ALGORITHMS,
+                status_lists=issuer_status_lists(service),  # a logout holds here too
             )
         upstream: Any = create_app(service, settings.http, ping=stores.ping)
         app = DevGateway(upstream, functions, verifier=verifier, log=_log)
