@@ -47,8 +47,10 @@ class AccessTokenMinter:
         client_id: str,
         roles: Sequence[str] = (),
         sid: str | None = None,
+        jkt: str | None = None,
     ) -> MintedToken:
-        """Sign a token; return it with its claims (the caller reports ``exp``)."""
+        """Sign a token; return it with its claims (the caller reports ``exp``).
+        ``jkt`` binds it to a DPoP key (``cnf.jkt``, RFC 9449 §6.1)."""
         now = math.floor(self._clock.time())
         # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required.
         claims: dict[str, Any] = {
@@ -65,6 +67,8 @@ class AccessTokenMinter:
             claims["roles"] = list(roles)  # RFC 9068 §2.2.3.1 (RFC 7643 roles)
         if sid is not None:
             claims["sid"] = sid
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}
         if self._status is not None:
             # draft-ietf-oauth-status-list §6.1: the index this token's status lives at.
             claims["status"] = self._status.claim(

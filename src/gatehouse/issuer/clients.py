@@ -64,8 +64,10 @@ class ClientManager:
         allowed_scopes: Iterable[str] = (),
         grant_types: Iterable[str] = (CLIENT_CREDENTIALS,),
         confidential: bool = True,
+        require_dpop: bool = False,
     ) -> tuple[ClientRecord, str | None]:
-        """A new client and its secret (None for a public client)."""
+        """A new client and its secret (None for a public client); ``require_dpop``:
+        the token endpoint refuses its requests without a DPoP proof (RFC 9449 §5)."""
         grants = frozenset(grant_types)
         if not grants <= GRANT_TYPES:
             raise InvalidRequestError(f"grant_types must be among {sorted(GRANT_TYPES)}")
@@ -82,6 +84,7 @@ class ClientManager:
             grant_types=grants,
             created_at=now,
             updated_at=now,
+            require_dpop=require_dpop,
         )
         self._store.create_client(record)
         self._audit.event("client_registered", client_id=client_id)
@@ -111,6 +114,16 @@ class ClientManager:
             dataclasses.replace(record, disabled=disabled, updated_at=self._clock.time())
         )
         self._audit.event("client_disabled" if disabled else "client_enabled", client_id=client_id)
+
+    def set_require_dpop(self, client_id: str, required: bool) -> ClientRecord:
+        """Require (or stop requiring) DPoP proofs from this client at the token endpoint."""
+        record = dataclasses.replace(
+            self.get(client_id), require_dpop=required, updated_at=self._clock.time()
+        )
+        self._store.update_client(record)
+        name = "client_dpop_required" if required else "client_dpop_optional"
+        self._audit.event(name, client_id=client_id)
+        return record
 
     def authenticate(self, client_id: str, client_secret: str | None) -> ClientRecord:
         """The client if the secret is right (RFC 6749 §2.3.1); ``InvalidClientError``."""

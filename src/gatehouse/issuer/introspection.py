@@ -120,7 +120,10 @@ class Introspector:
             session = self._sessions.get_session(claims.session_id)
             if session is None or session.revoked_at is not None:
                 return dict(INACTIVE)
-        return {"active": True, "token_type": "Bearer", **dict(claims)}
+        # A key-bound token's claims carry cnf (RFC 9449 §6.2): the resource server
+        # asking must then demand a proof by that key; its type is DPoP (§5.1).
+        token_type = "DPoP" if "cnf" in claims else "Bearer"
+        return {"active": True, "token_type": token_type, **dict(claims)}
 
     def _refresh(self, token: str) -> dict[str, Any]:
         try:
@@ -145,4 +148,5 @@ class Introspector:
             "iat": int(record.issued_at),
             "exp": int(min(session.idle_expires_at, session.absolute_expires_at)),
             "sid": session.sid,
+            **({"cnf": {"jkt": session.jkt}} if session.jkt else {}),
         }

@@ -51,7 +51,7 @@ def _check_strength(key: bytes) -> None:
 class KeyEncryptionKey:
     """A 256-bit AES-GCM key that seals private key material at rest."""
 
-    __slots__ = ("_aead", "development")
+    __slots__ = ("_aead", "_derive_from", "development")
 
     def __init__(self, key: bytes, *, development: bool = False) -> None:
         if not development:
@@ -59,7 +59,18 @@ class KeyEncryptionKey:
         elif len(key) != 32:
             raise ConfigurationError("the KEK must be exactly 32 bytes")
         self._aead = AESGCM(key)
+        self._derive_from = key
         self.development = development
+
+    def derive(self, purpose: str) -> bytes:
+        """32 bytes for one named purpose (HKDF-SHA256, RFC 5869 §2, ``info`` = purpose):
+        a second secret (e.g. the DPoP nonce key) without a second setting, independent
+        of the sealing key and of every other purpose."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._derive_from)
 
     def __repr__(self) -> str:
         return f"KeyEncryptionKey(development={self.development})"

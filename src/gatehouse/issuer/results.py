@@ -18,6 +18,7 @@ class AccessTokenResponse:
     expires_in: int
     scope: str
     token_type: str = "Bearer"
+    """``DPoP`` for a token bound to a DPoP key (RFC 9449 §5.1)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The RFC 6749 §5.1 response body."""
@@ -42,6 +43,7 @@ class TokenPair:
     scope: str
     sid: str
     token_type: str = "Bearer"
+    """``DPoP`` for a token bound to a DPoP key (RFC 9449 §5.1)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The RFC 6749 §5.1 response body (``sid`` stays server-side)."""

@@ -24,19 +24,24 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.dpop.replay import ReplayCache
 from gatehouse.errors import ConfigurationError, InvalidClientError, UnauthorizedClientError
 from gatehouse.issuer.access_tokens import AccessTokenMinter, MintedToken
 from gatehouse.issuer.accounts import AccountManager
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
 from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.dpop_binding import TokenEndpointDPoP, require_proof
+from gatehouse.issuer.dpop_config import DPoPConfig
 from gatehouse.issuer.introspection import Introspector
 from gatehouse.issuer.kek import KeyEncryptionKey
 from gatehouse.issuer.metadata import server_metadata
 from gatehouse.issuer.passwords import PasswordHasher
-from gatehouse.issuer.results import AccessTokenResponse, RegisteredClient, TokenPair
+from gatehouse.issuer.results import AccessTokenResponse, TokenPair
 from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
+from gatehouse.issuer.service_clients import ClientAdministration
+from gatehouse.issuer.service_dpop import DPoPMethods
 from gatehouse.issuer.service_status import StatusListMethods
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
@@ -48,7 +53,7 @@ from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord
 __all__ = ["TokenService"]
 
 
-class TokenService(StatusListMethods):
+class TokenService(ClientAdministration, DPoPMethods, StatusListMethods):
     """Accounts, login, refresh rotation, revocation, service clients and signing keys."""
 
     def __init__(
@@ -61,9 +66,12 @@ class TokenService(StatusListMethods):
         random: Callable[[int], bytes] = secrets.token_bytes,
         audit: AuditLog | None = None,
         hasher: PasswordHasher | None = None,
+        dpop: DPoPConfig | None = None,
+        dpop_replay: ReplayCache | None = None,
         status_lists: StatusListConfig | None = None,
     ) -> None:
-        """``status_lists``: the ``[status_list]`` settings (default: on)."""
+        """``dpop``: the ``[dpop]`` policy (default: on, no nonce); ``dpop_replay``: where
+        used proofs are remembered (None: memory); ``status_lists``: ``[status_list]``."""
         self.config = config
         self._stores = stores
         self._clock = clock
@@ -108,6 +116,9 @@ class TokenService(StatusListMethods):
         self._introspector = Introspector(
             config, self._keys, stores.sessions, stores.deny_list, stores.clients, clock=clock
         )
+        self._dpop = TokenEndpointDPoP(
+            dpop or DPoPConfig(), issuer=config.issuer, kek=kek, replay=dpop_replay, clock=clock
+        )
         self._revoker = Revoker(
             config,
             self._sessions,
@@ -143,13 +154,17 @@ class TokenService(StatusListMethods):
         scope: str | None = None,
         client_id: str | None = None,
         remote_addr: str | None = None,
+        dpop_jkt: str | None = None,
     ) -> TokenPair:
         """Password login (RFC 6749 §4.3) → a new session and its first token pair.
 
         ``client_id`` names the client the session is bound to; a confidential client
         must have been authenticated first (``authenticate_client``) by the caller.
+        ``dpop_jkt`` (from ``check_dpop_proof``) binds the access token and, for a
+        public client, the refresh family to that key (RFC 9449 §5).
         """
         client = self._login_client(client_id)
+        require_proof(dpop_jkt, required=self._dpop.required_for(client, self.config))
         aud = choose_audience(self.config, audience, client)
         requested = parse_scope(scope)
         account = self._accounts.authenticate(username, password, remote_addr=remote_addr)
@@ -161,13 +176,24 @@ class TokenService(StatusListMethods):
             audience=aud,
             scope=granted,
             client_id=client.client_id if client else self.config.first_party_client_id,
+            jkt=dpop_jkt,
+            bind_family=client is None or client.secret_hash is None,
         )
 
     def refresh(
-        self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
+        self,
+        refresh_token: str,
+        *,
+        scope: str | None = None,
+        client_id: str | None = None,
+        dpop_jkt: str | None = None,
     ) -> TokenPair:
-        """Refresh with rotation (RFC 6749 §6); grace and reuse per ``sessions``."""
-        return self._sessions.refresh(refresh_token, scope=scope, client_id=client_id)
+        """Refresh with rotation (RFC 6749 §6); grace and reuse per ``sessions``. A
+        key-bound family needs ``dpop_jkt`` of its key; another key revokes it."""
+        if client_id is not None:
+            client = self._stores.clients.get_client(client_id)
+            require_proof(dpop_jkt, required=self._dpop.required_for(client, self.config))
+        return self._sessions.refresh(refresh_token, scope=scope, client_id=client_id, jkt=dpop_jkt)
 
     def authenticate_client(self, client_id: str, client_secret: str | None) -> ClientRecord:
         """The client if its secret is right (RFC 6749 §2.3.1); ``InvalidClientError``."""
@@ -180,16 +206,23 @@ class TokenService(StatusListMethods):
         *,
         audience: str | None = None,
         scope: str | None = None,
+        dpop_jkt: str | None = None,
     ) -> AccessTokenResponse:
-        """Client credentials grant (RFC 6749 §4.4): an access token, no refresh token."""
+        """Client credentials grant (RFC 6749 §4.4): an access token, no refresh token;
+        bound to ``dpop_jkt`` when given (RFC 9449 §5)."""
         client = self._clients.authenticate(client_id, client_secret)
         ClientManager.require_grant(client, CLIENT_CREDENTIALS)
+        require_proof(dpop_jkt, required=client.require_dpop)
         if not client.allowed_audiences:
             raise UnauthorizedClientError("this client has no allowed audience")
         aud = choose_audience(self.config, audience, client)
         granted = grant_scope(parse_scope(scope), client.allowed_scopes)
         token, _ = self._minter.mint(
-            subject=client.client_id, audience=aud, scope=granted, client_id=client.client_id
+            subject=client.client_id,
+            audience=aud,
+            scope=granted,
+            client_id=client.client_id,
+            jkt=dpop_jkt,
         )
         self._audit.event(
             "client_token_issued",
@@ -197,7 +230,10 @@ class TokenService(StatusListMethods):
             audience=aud,
             scope=format_scope(granted),
         )
-        return AccessTokenResponse(token, self.config.access_token_ttl, format_scope(granted))
+        token_type = "Bearer" if dpop_jkt is None else "DPoP"
+        return AccessTokenResponse(
+            token, self.config.access_token_ttl, format_scope(granted), token_type
+        )
 
     def mint_access_token(
         self,
@@ -280,8 +316,9 @@ class TokenService(StatusListMethods):
         return self._stores.signing_keys.list_signing_keys()
 
     def metadata(self, **paths: Any) -> dict[str, Any]:
-        """RFC 8414 metadata; keyword arguments as ``server_metadata``."""
-        return {**server_metadata(self.config, **paths), **self.status_list_metadata()}
+        """RFC 8414 metadata (``server_metadata``'s keywords), DPoP's (§5.1), status lists'."""
+        extra = {**self._dpop.metadata(), **self.status_list_metadata()}
+        return {**server_metadata(self.config, **paths), **extra}
 
     # --- accounts -------------------------------------------------------------------
 
@@ -348,45 +385,6 @@ class TokenService(StatusListMethods):
     ) -> list[SessionRecord]:
         """The account's sessions, live ones only unless ``include_revoked``."""
         return self._stores.sessions.list_sessions(account_id, include_revoked=include_revoked)
-
-    # --- clients --------------------------------------------------------------------
-
-    def register_client(
-        self,
-        client_id: str,
-        *,
-        name: str = "",
-        allowed_audiences: Iterable[str] = (),
-        allowed_scopes: Iterable[str] = (),
-        grant_types: Iterable[str] = (CLIENT_CREDENTIALS,),
-        confidential: bool = True,
-    ) -> RegisteredClient:
-        """A new client and its secret (shown this once; None for a public client)."""
-        record, secret = self._clients.register(
-            client_id,
-            name=name,
-            allowed_audiences=allowed_audiences,
-            allowed_scopes=allowed_scopes,
-            grant_types=grant_types,
-            confidential=confidential,
-        )
-        return RegisteredClient(record, secret)
-
-    def rotate_client_secret(self, client_id: str) -> str:
-        """A new secret for the client; the old one stops working at once."""
-        return self._clients.rotate_secret(client_id)
-
-    def disable_client(self, client_id: str) -> None:
-        """The client can no longer authenticate (its issued tokens run to ``exp``)."""
-        self._clients.set_disabled(client_id, True)
-
-    def enable_client(self, client_id: str) -> None:
-        """Let a disabled client authenticate again."""
-        self._clients.set_disabled(client_id, False)
-
-    def list_clients(self) -> list[ClientRecord]:
-        """Every registered client (administration; never on a request path)."""
-        return self._stores.clients.list_clients()
 
     # --- housekeeping ---------------------------------------------------------------
 

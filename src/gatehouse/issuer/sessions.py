@@ -12,6 +12,7 @@ and fails with ``refresh_token_reused``. Older ancestors never get grace
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
@@ -21,6 +22,7 @@ from gatehouse.errors import InvalidGrantError, RefreshTokenReuseError
 from gatehouse.issuer.access_tokens import AccessTokenMinter
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.dpop_binding import bound_key_missing
 from gatehouse.issuer.refresh_tokens import (
     hash_refresh_token,
     new_refresh_token,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SessionManager"]
 
+DPOP_MISMATCH_REASON = "dpop_key_mismatch"
+"""The ``revoke_reason`` of a family refreshed with a proof by another key (RFC 9449 §5)."""
 _DENY_MARGIN = 60.0
 """Verifiers accept tokens up to their leeway past ``exp``; cover that too."""
 
@@ -77,9 +81,20 @@ class SessionManager:
         self._random = random
 
     def start(
-        self, account: AccountRecord, *, audience: str, scope: frozenset[str], client_id: str
+        self,
+        account: AccountRecord,
+        *,
+        audience: str,
+        scope: frozenset[str],
+        client_id: str,
+        jkt: str | None = None,
+        bind_family: bool = False,
     ) -> TokenPair:
-        """A new session for a just-authenticated account, and its first pair."""
+        """A new session for a just-authenticated account, and its first pair.
+
+        ``jkt`` (a checked DPoP proof's key) binds the access token; with
+        ``bind_family`` (a public client) the whole refresh family too (``dpop_binding``).
+        """
         now = self._clock.time()
         cfg = self._config
         session = SessionRecord(
@@ -92,10 +107,11 @@ class SessionManager:
             last_used_at=now,
             idle_expires_at=now + min(cfg.refresh_idle_timeout, cfg.refresh_absolute_lifetime),
             absolute_expires_at=now + cfg.refresh_absolute_lifetime,
+            jkt=jkt if bind_family else None,
         )
         refresh = new_refresh_token(self._random)
         first = RefreshTokenRecord(hash_refresh_token(refresh), session.sid, issued_at=now)
-        pair = self._pair(account, session, refresh, scope)  # sign first: no orphan session
+        pair = self._pair(account, session, refresh, scope, jkt)  # sign first: no orphan
         self._sessions.create_session(session, first)
         self._audit.event(
             "login_succeeded", account_id=account.account_id, sid=session.sid, client_id=client_id
@@ -103,7 +119,12 @@ class SessionManager:
         return pair
 
     def _pair(
-        self, account: AccountRecord, session: SessionRecord, refresh: str, scope: frozenset[str]
+        self,
+        account: AccountRecord,
+        session: SessionRecord,
+        refresh: str,
+        scope: frozenset[str],
+        jkt: str | None,
     ) -> TokenPair:
         token, _ = self._minter.mint(
             subject=account.account_id,
@@ -112,6 +133,7 @@ class SessionManager:
             client_id=session.client_id or self._config.first_party_client_id,
             roles=account.roles,
             sid=session.sid,
+            jkt=jkt,
         )
         return TokenPair(
             access_token=token,
@@ -119,16 +141,27 @@ class SessionManager:
             refresh_token=refresh,
             scope=format_scope(scope),
             sid=session.sid,
+            token_type="Bearer" if jkt is None else "DPoP",
         )
 
     def refresh(
-        self, refresh_token: str, *, scope: str | None = None, client_id: str | None = None
+        self,
+        refresh_token: str,
+        *,
+        scope: str | None = None,
+        client_id: str | None = None,
+        jkt: str | None = None,
     ) -> TokenPair:
-        """Rotate; see the module docstring for grace and reuse."""
+        """Rotate; see the module docstring for grace and reuse. ``jkt`` is the key of
+        the request's checked DPoP proof: a key-bound family needs it to match, and is
+        revoked as stolen when it does not (``dpop_binding``)."""
         presented = hash_refresh_token(refresh_token)
         requested = parse_scope(scope)
+        found = self._session_of(presented)
         if client_id is not None:
-            self._check_client(presented, client_id)
+            self._check_client(found, client_id)
+        if found is not None and found.jkt is not None:
+            self._check_key(found, jkt)
         successor = new_refresh_token(self._random)
         result = self._sessions.rotate_refresh_token(
             RotationRequest(
@@ -163,16 +196,38 @@ class SessionManager:
             raise InvalidGrantError("the account is disabled", code="account_disabled")
         granted = grant_scope(requested, session.scope & account.allowed_scopes)
         self._audit.event("refresh", sid=session.sid, outcome=outcome.value)
-        return self._pair(account, session, current, granted)
+        return self._pair(account, session, current, granted, session.jkt or jkt)
 
-    def _check_client(self, presented: bytes, client_id: str) -> None:
-        """RFC 6749 §6: a refresh token works only for the client it was issued to."""
+    def _session_of(self, presented: bytes) -> SessionRecord | None:
         token = self._sessions.find_refresh_token(presented)
-        session = self._sessions.get_session(token.sid) if token else None
+        return self._sessions.get_session(token.sid) if token else None
+
+    def _check_client(self, session: SessionRecord | None, client_id: str) -> None:
+        """RFC 6749 §6: a refresh token works only for the client it was issued to."""
         if session is not None and (session.client_id or self._config.first_party_client_id) != (
             client_id
         ):
             raise InvalidGrantError("the refresh token was issued to another client")
+
+    def _check_key(self, session: SessionRecord, jkt: str | None) -> None:
+        """RFC 9449 §5: a key-bound family is refreshed only with a proof by its key.
+
+        No proof: refused, nothing revoked. Another key: whoever holds this refresh
+        token is not the client it was issued to, so, as for a replayed spent token
+        (RFC 9700 §4.14.2), the family is revoked and the event audited.
+        """
+        if jkt is None:
+            raise bound_key_missing()
+        if hmac.compare_digest(jkt.encode(), (session.jkt or "").encode()):
+            return
+        self.revoke(session.sid, reason=DPOP_MISMATCH_REASON)
+        self._audit.event(
+            "refresh_dpop_key_mismatch", sid=session.sid, account_id=session.account_id
+        )
+        raise RefreshTokenReuseError(
+            "the refresh token is bound to another DPoP key; the session is revoked",
+            code="dpop_key_mismatch",
+        )
 
     def _reused(self, session: SessionRecord) -> NoReturn:
         self._deny_sid(session.sid)
@@ -221,5 +276,4 @@ class SessionManager:
             presented = hash_refresh_token(refresh_token)
         except InvalidGrantError:
             return None
-        token = self._sessions.find_refresh_token(presented)
-        return self._sessions.get_session(token.sid) if token else None
+        return self._session_of(presented)

@@ -10,6 +10,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.dpop.replay import ReplayCache
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.hashing_pool import HashingPool
@@ -19,6 +20,7 @@ from gatehouse.issuer.service import TokenService
 from gatehouse.service.issuer_keys import IssuerKeySource
 from gatehouse.service.settings import Settings
 from gatehouse.service.store_urls import OpenStores, open_stores
+from gatehouse.storage.sql_dpop import SQLReplay
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IssuerKeySource",
     "build_app",
+    "build_dpop_replay",
     "build_issuer_config",
     "build_kek",
     "build_stores",
@@ -61,6 +64,23 @@ def build_stores(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> OpenStor
     return open_stores(settings.storage, clock=clock, development=settings.issuer.development)
 
 
+def build_dpop_replay(settings: Settings, stores: OpenStores) -> ReplayCache | None:
+    """Where the token endpoint remembers used DPoP proofs (``[dpop] replay``, RFC 9449
+    §11.1): the main SQL store's ``dpop_replay`` table (shared by every instance on that
+    database), Redis, or None (this process's memory; also for a ``memory:`` store)."""
+    choice = settings.dpop.replay
+    if choice == "storage":
+        main = stores.stores.sessions
+        return main if isinstance(main, SQLReplay) else None
+    if choice == "redis":
+        if settings.storage.redis_url is None:
+            raise ConfigurationError('[dpop] replay = "redis" needs [storage] redis_url')
+        from gatehouse.storage.redis_dpop import RedisReplayCache
+
+        return RedisReplayCache(settings.storage.redis_url, prefix=settings.storage.redis_prefix)
+    return None  # "memory"; "off" is applied by the token service itself
+
+
 def build_token_service(
     settings: Settings,
     stores: OpenStores,
@@ -84,6 +104,8 @@ def build_token_service(
         build_kek(settings),
         clock=clock,
         hasher=hasher,
+        dpop=settings.dpop,
+        dpop_replay=build_dpop_replay(settings, stores),
         status_lists=settings.status_list,
     )
     if bootstrap:

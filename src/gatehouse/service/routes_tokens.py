@@ -28,6 +28,7 @@ from gatehouse.service.cookies import (
     refresh_from_cookie,
     set_refresh_cookies,
 )
+from gatehouse.service.dpop_errors import dpop_answers
 from gatehouse.service.errors import guarded, json_response
 from gatehouse.service.forms import (
     FORM,
@@ -58,7 +59,18 @@ def _pair_response(
     return response
 
 
+async def _dpop_jkt(ctx: ServiceContext, request: Request, path: str) -> str | None:
+    """The key of the request's checked DPoP proof, None without one (RFC 9449 §5).
+    ``path`` is the route's own (its ``htu`` is the issuer URL + path, as advertised),
+    never the request's, which a proxy or a stage prefix may have changed."""
+    dpop = request.headers.getlist("dpop")
+    if not dpop:
+        return None
+    return await ctx.call(ctx.service.check_dpop_proof, dpop, path=path)
+
+
 @guarded
+@dpop_answers
 async def login(request: Request) -> Response:
     ctx = context_of(request)
     params = await read_params(request, ctx.http.max_body_bytes, accept=(JSON,))
@@ -67,6 +79,7 @@ async def login(request: Request) -> Response:
     cookie = optional_bool(params, "cookie")
     if cookie and not ctx.http.refresh_cookie:
         raise InvalidRequestError("cookie mode is off ([http] refresh_cookie = false)")
+    jkt = await _dpop_jkt(ctx, request, "/login")
     pair = await ctx.call_login(
         ctx.service.login,
         username,
@@ -74,6 +87,7 @@ async def login(request: Request) -> Response:
         audience=optional_str(params, "audience"),
         scope=optional_str(params, "scope"),
         remote_addr=remote_addr(request),
+        dpop_jkt=jkt,
     )
     return _pair_response(ctx, request, pair.to_dict(), cookie=cookie)
 
@@ -98,8 +112,13 @@ async def _refresh_grant(
     if token is None:
         raise InvalidRequestError("refresh_token is required")
     client_id = await _client_id(ctx, request, params)
+    jkt = await _dpop_jkt(ctx, request, "/token")
     pair = await ctx.call(
-        ctx.service.refresh, token, scope=optional_str(params, "scope"), client_id=client_id
+        ctx.service.refresh,
+        token,
+        scope=optional_str(params, "scope"),
+        client_id=client_id,
+        dpop_jkt=jkt,
     )
     return _pair_response(ctx, request, pair.to_dict(), cookie=from_cookie)
 
@@ -111,17 +130,20 @@ async def _client_credentials_grant(
     if client is None or client.client_secret is None:
         raise InvalidClientError("client authentication is required for client_credentials")
     audience = requested_target(optional_str(params, "audience"), optional_str(params, "resource"))
+    jkt = await _dpop_jkt(ctx, request, "/token")
     result = await ctx.call(
         ctx.service.client_credentials,
         client.client_id,
         client.client_secret,
         audience=audience,
         scope=optional_str(params, "scope"),
+        dpop_jkt=jkt,
     )
     return json_response(result.to_dict())
 
 
 @guarded
+@dpop_answers
 async def token(request: Request) -> Response:
     ctx = context_of(request)
     params = await read_params(request, ctx.http.max_body_bytes, accept=(FORM,))

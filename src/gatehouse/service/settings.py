@@ -2,12 +2,13 @@
 
 The one reader of the file for the token service, the CLI, ``gatehouse dev`` and
 ``gatehouse deploy``. Its tables are ``[issuer]`` (``IssuerConfig`` itself), ``[storage]``,
-``[keys]``, ``[http]``, ``[dev]`` and ``[[functions]]``; anything else, and any unknown key
-in any of them, is an error naming the file, the table, the key and the nearest known
-name. Each setting is declared once, as a field (``settings_schema``): to add one, add a
-field with ``setting(default, doc=...)`` to its table's class (``settings_tables``, or
-``IssuerConfig``), and use it. A new table is its class, one line in ``TABLES`` and one
-field of ``Settings`` (a test holds the two equal), plus its block in the docs page.
+``[keys]``, ``[http]``, ``[dpop]`` (``DPoPConfig``), ``[dev]`` and ``[[functions]]``;
+anything else, and any unknown key in any of them, is an error naming the file, the
+table, the key and the nearest known name. Each setting is declared once, as a field
+(``settings_schema``): to add one, add a field with ``setting(default, doc=...)`` to its
+table's class (``settings_tables``, or ``IssuerConfig``), and use it. A new table is its
+class, one line in ``TABLES`` and one field of ``Settings`` (a test holds the two equal),
+plus its block in the docs page.
 
 Every setting can be overridden from the environment as ``GATEHOUSE_<TABLE>_<KEY>``
 (``GATEHOUSE_STORAGE_URL``), plus three short names: ``GATEHOUSE_KEK``,
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
+from gatehouse.issuer.dpop_config import DPoPConfig
 from gatehouse.issuer.status_config import StatusListConfig
 from gatehouse.service.settings_schema import (
     from_environment,
@@ -66,6 +68,7 @@ TABLES: dict[str, type] = {
     "storage": StorageSettings,
     "keys": KeysSettings,
     "http": HttpSettings,
+    "dpop": DPoPConfig,
     "status_list": StatusListConfig,
     "dev": DevSettings,
 }
@@ -86,6 +89,7 @@ class Settings:
     storage: StorageSettings
     keys: KeysSettings = field(default_factory=KeysSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    dpop: DPoPConfig = field(default_factory=DPoPConfig)
     status_list: StatusListConfig = field(default_factory=StatusListConfig)
     dev: DevSettings = field(default_factory=DevSettings)
     functions: tuple[ServiceSpec, ...] = ()

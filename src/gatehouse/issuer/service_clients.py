@@ -1,0 +1,69 @@
+"""``TokenService``'s client administration methods (registered OAuth clients).
+
+A part of the one facade (``issuer.service``), kept in a module of its own so the
+facade stays small: ``TokenService`` inherits these methods, nothing else does. They
+talk to ``ClientManager`` (``_clients``) and the client store only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
+from gatehouse.issuer.results import RegisteredClient
+from gatehouse.storage.ports import Stores
+from gatehouse.storage.records import ClientRecord
+
+__all__ = ["ClientAdministration"]
+
+
+class ClientAdministration:
+    """Register, rotate, disable, list clients and set their DPoP policy."""
+
+    _clients: ClientManager
+    _stores: Stores
+
+    def register_client(
+        self,
+        client_id: str,
+        *,
+        name: str = "",
+        allowed_audiences: Iterable[str] = (),
+        allowed_scopes: Iterable[str] = (),
+        grant_types: Iterable[str] = (CLIENT_CREDENTIALS,),
+        confidential: bool = True,
+        require_dpop: bool = False,
+    ) -> RegisteredClient:
+        """A new client and its secret (shown this once; None for a public client);
+        ``require_dpop``: its token requests need a DPoP proof."""
+        record, secret = self._clients.register(
+            client_id,
+            name=name,
+            allowed_audiences=allowed_audiences,
+            allowed_scopes=allowed_scopes,
+            grant_types=grant_types,
+            confidential=confidential,
+            require_dpop=require_dpop,
+        )
+        return RegisteredClient(record, secret)
+
+    def rotate_client_secret(self, client_id: str) -> str:
+        """A new secret for the client; the old one stops working at once."""
+        return self._clients.rotate_secret(client_id)
+
+    def disable_client(self, client_id: str) -> None:
+        """The client can no longer authenticate (its issued tokens run to ``exp``)."""
+        self._clients.set_disabled(client_id, True)
+
+    def enable_client(self, client_id: str) -> None:
+        """Let a disabled client authenticate again."""
+        self._clients.set_disabled(client_id, False)
+
+    def list_clients(self) -> list[ClientRecord]:
+        """Every registered client (administration; never on a request path)."""
+        return self._stores.clients.list_clients()
+
+    def set_client_require_dpop(self, client_id: str, required: bool) -> ClientRecord:
+        """Require (or stop requiring) DPoP proofs from a client at the token endpoint
+        (RFC 9449 §5); its requests without one get ``invalid_dpop_proof``."""
+        return self._clients.set_require_dpop(client_id, required)
