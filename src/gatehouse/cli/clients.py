@@ -28,6 +28,7 @@ def client_data(record: ClientRecord) -> dict[str, Any]:
         "grant_types": sorted(record.grant_types),
         "confidential": record.secret_hash is not None,
         "disabled": record.disabled,
+        "require_dpop": record.require_dpop,
         "created_at": record.created_at,
     }
 
@@ -52,6 +53,11 @@ def clients() -> None:
 )
 @click.option("--public", is_flag=True, help="A public client: no secret.")
 @click.option(
+    "--require-dpop",
+    is_flag=True,
+    help="Its token requests must carry a DPoP proof (RFC 9449); its tokens are key-bound.",
+)
+@click.option(
     "--secret-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the secret to this new file (mode 0600) instead of printing it.",
@@ -66,6 +72,7 @@ def add(
     scopes: tuple[str, ...],
     grants: tuple[str, ...],
     public: bool,
+    require_dpop: bool,
     secret_file: Path | None,
 ) -> None:
     """Register CLIENT_ID; its secret is shown this once and never stored in clear."""
@@ -81,6 +88,7 @@ def add(
             allowed_scopes=[p for s in scopes for p in s.split()],
             grant_types=grants,
             confidential=not public,
+            require_dpop=require_dpop,
         )
     )
     data = client_data(registered.client)
@@ -110,6 +118,20 @@ def _check_secret_target(path: Path) -> None:
         raise CliFailure(f"the folder {path.parent} does not exist; create it first")
 
 
+@clients.command("require-dpop")
+@click.argument("client_id")
+@click.option("--off", is_flag=True, help="Stop requiring DPoP proofs from this client.")
+@json_option
+@click.pass_context
+def require_dpop_command(ctx: click.Context, client_id: str, off: bool) -> None:
+    """Require DPoP proofs from CLIENT_ID at the token endpoint (or stop, with --off)."""
+    record = state_of(ctx).service().set_client_require_dpop(client_id, not off)
+    state = "no longer requires" if off else "now requires"
+    output_of(ctx).message(
+        client_data(record), f"Client [bold]{escape(client_id)}[/] {state} DPoP proofs."
+    )
+
+
 @clients.command("list")
 @json_option
 @click.pass_context
@@ -124,6 +146,7 @@ def list_clients(ctx: click.Context) -> None:
             ("scopes", "Scopes"),
             ("grant_types", "Grants"),
             ("confidential", "Secret"),
+            ("require_dpop", "DPoP"),
             ("disabled", "Disabled"),
             ("created_at", "Created"),
         ],
