@@ -41,8 +41,16 @@ def test_deploy_sam_writes_a_template_sam_and_cfn_lint_accept(project: Path) -> 
     assert events["Route0"]["Properties"]["PayloadFormatVersion"] == "1.0"
 
 
+def _without_profile(project: Path) -> None:
+    """Drop the profile function: its own authorizer cannot become the JWT authorizer."""
+    config = project / "gatehouse.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("# profile: behind a gatehouse Lambda authorizer")])
+
+
 def test_jwt_authorizer_with_es256_is_refused_in_one_line(project: Path) -> None:
     """--authorizer jwt on an ES256 project fails, names RS256, and writes nothing."""
+    _without_profile(project)
     result = _gatehouse("deploy", "sam", "--authorizer", "jwt")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1
@@ -52,6 +60,7 @@ def test_jwt_authorizer_with_es256_is_refused_in_one_line(project: Path) -> None
 
 def test_jwt_authorizer_with_rs256(project: Path) -> None:
     """--authorizer jwt --signing-alg RS256: the deployed issuer signs RS256, lint is clean."""
+    _without_profile(project)
     result = _gatehouse("deploy", "sam", "--authorizer", "jwt", "--signing-alg", "RS256")
     assert result.exit_code == 0, result.stderr
     template = yaml.safe_load((project / "template.yaml").read_text())

@@ -17,9 +17,6 @@ from gatehouse.issuer.config import SIGNING_ALGORITHMS
 
 __all__ = ["deploy"]
 
-GENERIC_AUTHORIZER = "gatehouse.deploy.lambda_authorizer.handler"
-
-
 @click.group()
 def deploy() -> None:
     """Generate deployment templates."""
@@ -81,6 +78,7 @@ def sam(
     """Write a SAM template: the token service on Lambda + HTTP API (PostgreSQL URL and
     key-encryption key as NoEcho parameters), and the [[functions]] behind a second
     HTTP API, protected by its JWT authorizer or a gatehouse Lambda authorizer."""
+    from gatehouse.deploy.protection import override_protection
     from gatehouse.deploy.sam import render_template, sam_template
     from gatehouse.deploy.spec import DeploySpec
     from gatehouse.functions.spec import Protection
@@ -97,17 +95,8 @@ def sam(
         for s in settings.functions
     )
     if authorizer != "config":
-        chosen = Protection(authorizer)
-        services = tuple(
-            dataclasses.replace(
-                s,
-                protection=chosen,
-                authorizer=(s.authorizer or GENERIC_AUTHORIZER)
-                if chosen is Protection.LAMBDA
-                else None,
-            )
-            for s in services
-        )
+        # Refuses (ConfigurationError) rather than drop a function's own rules.
+        services = override_protection(services, Protection(authorizer))
     spec = DeploySpec(
         audience=settings.issuer.default_audience,
         signing_alg=signing_alg or settings.issuer.signing_alg,

@@ -2,7 +2,7 @@
 
 Each flow is an ``httpx.Auth`` (sync and async): pass it as ``auth=`` to an
 ``httpx.Client`` / ``httpx.AsyncClient`` or a single request. Install with
-``pip install 'gatehouse[client]'``; nothing here needs the issuer or server extras.
+``pip install 'gatehouse-auth[client]'``; nothing here needs the issuer or server extras.
 
 - ``ClientCredentials``: a service's own token (RFC 6749 §4.4).
 - ``UserSession``: a user's login, refresh ahead of expiry, logout.

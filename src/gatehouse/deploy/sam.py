@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gatehouse.deploy.protection import JWT_AUTHORIZER, check_jwt_scopes
 from gatehouse.deploy.spec import DeploySpec
 from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import Protection, ServiceSpec
@@ -38,7 +39,7 @@ __all__ = ["LAMBDA_ENTRY", "RSA_ALGORITHMS", "render_template", "sam_template"]
 
 LAMBDA_ENTRY = "gatehouse.service.lambda_entry.handler"
 RSA_ALGORITHMS = frozenset({"RS256"})
-_JWT_AUTHORIZER = "GatehouseJwt"
+_JWT_AUTHORIZER = JWT_AUTHORIZER
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -239,6 +240,8 @@ def _check(spec: DeploySpec) -> None:
             f" token service would sign with {spec.signing_alg}; deploy with --signing-alg"
             " RS256, or protect them with --authorizer lambda"
         )
+    for service in spec.services:
+        check_jwt_scopes(service)
     names = [s.logical_name for s in spec.services]
     if len(set(names)) != len(names):
         raise ConfigurationError("two functions share a name; names must be unique")
