@@ -15,7 +15,12 @@ import pytest
 from gatehouse import ManualClock
 from gatehouse.errors import ConfigurationError, InvalidJWKSError, JWKSFetchError
 from gatehouse.issuer import FAST_TEST_PROFILE, IssuerConfig
-from gatehouse.issuer.encryption import AudienceEncryption, RecipientKeys, seal_for_audience
+from gatehouse.issuer.encryption import (
+    RETRY_COOLDOWN,
+    AudienceEncryption,
+    RecipientKeys,
+    seal_for_audience,
+)
 from gatehouse.jose import JWK
 from gatehouse.jose.jwe import decrypt_compact
 from gatehouse.jose.jwe_algorithms import ENCRYPTIONS, KEY_MANAGEMENT
@@ -72,6 +77,20 @@ def test_url_keys_fail_closed_without_any_good_copy(answer: FetchResult | Except
     encryption = AudienceEncryption(keys)
     with pytest.raises((JWKSFetchError, InvalidJWKSError)):
         seal_for_audience("a.b.c", encryption)
+
+
+def test_a_url_that_never_answered_is_not_refetched_for_every_token() -> None:
+    """After a failure with no good copy, fetches wait out a cooldown, then succeed."""
+    clock = ManualClock()
+    fetcher = ScriptedFetcher(JWKSFetchError("down"), _ok(NEW))
+    keys = RecipientKeys(url="https://pay.example/enc", fetcher=fetcher, clock=clock)
+    for _ in range(3):
+        with pytest.raises(JWKSFetchError):
+            keys.current()
+    assert fetcher.calls == 1
+    clock.advance(RETRY_COOLDOWN)
+    assert [k.kid for k in keys.current()] == ["new"]
+    assert fetcher.calls == 2
 
 
 def test_the_first_fitting_key_is_used_and_signing_keys_are_skipped() -> None:

@@ -39,6 +39,7 @@ from gatehouse.keys.fetch import Fetcher
 __all__ = ["AudienceEncryption", "RecipientKeys", "seal_for_audience"]
 
 MAX_JWKS_BYTES = 64 * 1024
+RETRY_COOLDOWN = 10.0  # seconds between fetches of a URL that never answered well
 
 
 def _public_keys(document: Any) -> tuple[EncryptionKey, ...]:
@@ -70,7 +71,17 @@ def _parse(body: bytes) -> tuple[EncryptionKey, ...]:
 class RecipientKeys:
     """An audience's public encryption keys: fixed, or read from a URL and cached."""
 
-    __slots__ = ("_clock", "_fetched_at", "_fetcher", "_keys", "_lock", "_max_age", "url")
+    __slots__ = (
+        "_clock",
+        "_error",
+        "_fetched_at",
+        "_fetcher",
+        "_keys",
+        "_lock",
+        "_max_age",
+        "_retry_at",
+        "url",
+    )
 
     def __init__(
         self,
@@ -89,6 +100,10 @@ class RecipientKeys:
         self._max_age = max_age
         self._clock = clock
         self._fetched_at: float | None = None
+        # With no good copy yet, a failure is remembered for a cooldown: every token
+        # request must not become a fetch of a URL that is down.
+        self._error: KeySourceError | None = None
+        self._retry_at = 0.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -110,6 +125,8 @@ class RecipientKeys:
         if url is None:
             return self._keys
         now = self._clock.monotonic()
+        if self._error is not None and now < self._retry_at:
+            raise self._error
         if self._fetched_at is None or now - self._fetched_at >= self._max_age:
             with self._lock:
                 if self._fetched_at is None or now - self._fetched_at >= self._max_age:
@@ -125,9 +142,10 @@ class RecipientKeys:
             result = self._fetcher.fetch(url, 5.0, MAX_JWKS_BYTES)
             if result.status != 200:
                 raise JWKSFetchError(f"the encryption JWKS answered HTTP {result.status}")
-            self._keys = _parse(result.body)
-        except KeySourceError:
+            self._keys, self._error = _parse(result.body), None
+        except KeySourceError as exc:
             if not self._keys:
+                self._error, self._retry_at = exc, now + min(self._max_age, RETRY_COOLDOWN)
                 raise
             # Keep the last good keys; try again after max_age, not on every token.
         self._fetched_at = now
