@@ -6,6 +6,14 @@ hiccups. So: keys stay fresh for the server's ``max-age`` within bounds; a token
 unknown ``kid`` may trigger a refetch, but at most once per cooldown (an attacker inventing
 kids must not turn into a flood of fetches); concurrent misses share one fetch; and a failed
 fetch keeps the last good set for a bounded time instead of failing every request.
+
+One exception to the cooldown (issue 16 §4): two key rotations close together can leave
+a verifier whose last fetch, inside the cooldown, brought back the set it already had,
+so tokens under the newly promoted key fail until the cooldown ends. When the set in
+hand has been unchanged for longer than its max-age floor (``min_max_age``: the issuer
+had time to rotate), an unknown ``kid`` may refetch once before the cooldown ends. Once
+per unchanged set: an attacker inventing kids still gets at most one extra fetch, and
+only the issuer publishing a new set renews it.
 """
 
 from __future__ import annotations
@@ -44,7 +52,16 @@ class _State:
     """One consistent view of the cache, replaced whole (never mutated) so readers need no
     lock. All times are on the monotonic clock."""
 
-    __slots__ = ("error", "fresh_until", "keys", "next_fetch", "usable_until")
+    __slots__ = (
+        "body",
+        "early_used",
+        "error",
+        "fresh_until",
+        "keys",
+        "next_fetch",
+        "unchanged_since",
+        "usable_until",
+    )
 
     def __init__(
         self,
@@ -53,16 +70,31 @@ class _State:
         usable_until: float = _NEVER,  # serve while the server cannot be reached until then
         next_fetch: float = _NEVER,  # no fetch starts before this
         error: KeySourceError | None = None,  # why the last fetch failed, until one succeeds
+        body: bytes | None = None,  # the document the keys came from
+        unchanged_since: float = _NEVER,  # when that document was first seen
+        early_used: bool = False,  # the one refetch inside a cooldown was spent on it
     ) -> None:
         self.keys = keys
         self.fresh_until = fresh_until
         self.usable_until = usable_until
         self.next_fetch = next_fetch
         self.error = error
+        self.body = body
+        self.unchanged_since = unchanged_since
+        self.early_used = early_used
 
     def failed(self, error: KeySourceError, retry_at: float) -> _State:
         """The same keys, with the failure recorded and the next attempt postponed."""
-        return _State(self.keys, self.fresh_until, self.usable_until, retry_at, error)
+        return _State(
+            self.keys,
+            self.fresh_until,
+            self.usable_until,
+            retry_at,
+            error,
+            self.body,
+            self.unchanged_since,
+            self.early_used,
+        )
 
 
 class _Flight:
@@ -178,9 +210,19 @@ class RemoteJWKS:
             key = state.keys.find(kid, alg)
             if key is not None:
                 return key
-        if now >= state.next_fetch:
+        if now >= state.next_fetch or self._may_refetch_early(state, now):
             self._fetch_once()
         return self._answer(kid, alg)
+
+    def _may_refetch_early(self, state: _State, now: float) -> bool:
+        """An unknown kid inside the cooldown, with a set unchanged for longer than its
+        max-age floor, and the one early refetch for that set not spent yet."""
+        return (
+            state.keys is not None
+            and state.error is None
+            and not state.early_used
+            and now - state.unchanged_since >= self._policy.min_max_age
+        )
 
     async def aget_key(self, kid: str | None, alg: str) -> JWK:
         """Like ``get_key``; the fetch runs in a worker thread so the event loop never blocks.
@@ -196,7 +238,7 @@ class RemoteJWKS:
             key = state.keys.find(kid, alg)
             if key is not None:
                 return key
-        if now >= state.next_fetch:
+        if now >= state.next_fetch or self._may_refetch_early(state, now):
             loop = asyncio.get_running_loop()
             flight = self._async_flight
             if flight is None or flight[0] is not loop or flight[1].done():
@@ -247,7 +289,8 @@ class RemoteJWKS:
         """Fetch unless a fetch is running (then wait for it) or just happened."""
         cond = self._condition()
         with cond:
-            if self._clock.monotonic() < self._state.next_fetch:
+            now, current = self._clock.monotonic(), self._state
+            if now < current.next_fetch and not self._may_refetch_early(current, now):
                 return  # another caller's fetch finished while we queued for the lock
             running = self._flight
             if running is not None:
@@ -280,6 +323,9 @@ class RemoteJWKS:
             retry_at = self._clock.monotonic() + policy.retry_after_error
             return self._state.failed(exc, retry_at)
         now = self._clock.monotonic()
+        previous = self._state
+        early = now < previous.next_fetch  # the once-per-set refetch inside a cooldown
+        unchanged = previous.body == result.body
         lifetime = freshness_lifetime(
             result.cache_control,
             default=policy.max_age,
@@ -291,6 +337,9 @@ class RemoteJWKS:
             fresh_until=now + lifetime,
             usable_until=now + lifetime + policy.stale_if_error,
             next_fetch=now + policy.cooldown,
+            body=result.body,
+            unchanged_since=previous.unchanged_since if unchanged else now,
+            early_used=(previous.early_used or early) if unchanged else False,
         )
 
     def _parse(self, result: FetchResult) -> JWKS:
