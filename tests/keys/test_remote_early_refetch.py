@@ -28,7 +28,7 @@ def test_rotation_inside_a_cooldown_is_followed_once(
     jwks_server: JWKSServer, es_keys: Keys
 ) -> None:
     """A refetch that brought back an old, unchanged set does not block the next rotation."""
-    a, b, c = es_keys
+    a, b, _ = es_keys
     jwks_server.script.serve_keys(a)
     clock = ManualClock()
     remote = _remote(jwks_server, clock)
