@@ -71,7 +71,8 @@ def _proof(key: JWK, event: dict[str, Any], token: str, clock: ManualClock, **kw
 
 
 def _echo(event: dict[str, Any], context: Any, *, claims: Claims) -> dict[str, Any]:
-    return {"statusCode": 200, "body": json.dumps({"sub": claims.subject})}
+    body = json.dumps({"sub": claims.subject})
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
 
 
 def _header(response: dict[str, Any], name: str) -> str:
@@ -162,7 +163,9 @@ def test_nonce_challenge_then_retry(
     nonce = first["headers"]["DPoP-Nonce"]
     assert first["headers"]["Cache-Control"] == "no-store"
     retry = _proof(client_key, base, token, clock, nonce=nonce)
-    assert handler(_with(base, f"DPoP {token}", retry), None)["statusCode"] == 200
+    served = handler(_with(base, f"DPoP {token}", retry), None)
+    assert served["statusCode"] == 200
+    assert served["headers"]["DPoP-Nonce"] == nonce  # §8.2: the current nonce, on success
 
 
 def test_a_plain_verifier_keeps_bearer_only(

@@ -204,3 +204,24 @@ def test_unbound_bearer_tokens_still_work(kind: str, dpop: DPoPVerifier, mint: M
     """A DPoP-capable resource still serves a plain Bearer token (allow_bearer default)."""
     send = _senders(dpop)[kind]
     assert send("GET", "/orders/1", {"Authorization": f"Bearer {mint()}"}).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["starlette", "wsgi"])
+def test_served_dpop_request_carries_the_current_nonce(
+    kind: str, verifier: Verifier, mint: Mint, client_key: JWK, clock: ManualClock
+) -> None:
+    """§8.2: under a nonce policy the middlewares send DPoP-Nonce with a served DPoP request,
+    and nothing extra with a Bearer one."""
+    nonces = StatelessNonces(b"n" * 32, context="http://api.test", clock=clock)
+    send = _senders(DPoPVerifier(verifier, nonces=nonces, clock=clock))[kind]
+    token = mint(cnf={"jkt": client_key.thumbprint()})
+    url = "http://api.test/orders/1"
+    nonce = send("GET", "/orders/1", _dpop_headers(client_key, token, url, clock)).headers[
+        "dpop-nonce"
+    ]
+    served = send("GET", "/orders/1", _dpop_headers(client_key, token, url, clock, nonce=nonce))
+    assert served.status_code == 200
+    assert served.headers["dpop-nonce"] == nonce
+    plain = send("GET", "/orders/1", {"Authorization": f"Bearer {mint()}"})
+    assert plain.status_code == 200
+    assert "dpop-nonce" not in plain.headers

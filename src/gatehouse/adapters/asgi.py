@@ -79,6 +79,20 @@ async def _refuse(scope: Scope, send: Send, rejection: Rejection) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _adding(send: Send, headers: Mapping[str, str]) -> Send:
+    """``send`` that adds ``headers`` to the response start unless the app set them."""
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def adding(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", ())}
+            added = [(k, v) for k, v in extra if k not in present]
+            message = {**message, "headers": [*message.get("headers", ()), *added]}
+        await send(message)
+
+    return adding
+
+
 class BearerAuthMiddleware:
     """Require a valid bearer token on every HTTP and WebSocket request but public ones.
 
@@ -127,6 +141,9 @@ class BearerAuthMiddleware:
         # A copy, so the caller's scope is not changed under it (ASGI spec, middleware).
         scope = dict(scope)
         scope["auth"] = claims
+        extra_headers = self._guard.success_headers(authorization_values(scope))
+        if extra_headers and scope["type"] == "http":
+            send = _adding(send, extra_headers)
         await self.app(scope, receive, send)
 
 

@@ -81,7 +81,12 @@ def require_token(
                     claims = guard.admit(verified)
             except ANSWERABLE as error:
                 return lambda_response(view, guard.reject(error, (), authorization))
-            return handler(event, context, claims=claims)
+            result = handler(event, context, claims=claims)
+            extra = guard.success_headers(authorization)
+            if extra and isinstance(result, dict) and isinstance(result.get("headers"), dict):
+                for name, value in extra.items():  # RFC 9449 §8.2: the current nonce
+                    result["headers"].setdefault(name, value)
+            return result
 
         return protected
 

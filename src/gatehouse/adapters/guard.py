@@ -159,6 +159,17 @@ class BearerGuard:
                 raise TokenRevokedError("the token has been revoked")
         return require_scopes(claims, self._required(extra))
 
+    def success_headers(self, authorization: Sequence[str]) -> dict[str, str]:
+        """``DPoP-Nonce`` for a served DPoP request under a nonce policy, so the client
+        moves to the current nonce before its own lapses (RFC 9449 §8.2); else empty."""
+        if self.dpop is None:
+            return {}
+        nonce = self.dpop.nonce_headers().get("DPoP-Nonce")
+        if nonce is None:
+            return {}
+        found = read_credentials(authorization, schemes=_SCHEMES)
+        return {"DPoP-Nonce": nonce} if found is not None and found[0] == "dpop" else {}
+
     def reject(
         self,
         error: GatehouseError,

@@ -65,6 +65,17 @@ def _status_line(rejection: Rejection) -> str:
     return f"{rejection.status} {rejection.reason}"
 
 
+def _adding(start_response: StartResponse, headers: Mapping[str, str]) -> StartResponse:
+    """``start_response`` that adds ``headers`` unless the app set them."""
+
+    def adding(status: str, response_headers: list[tuple[str, str]], *args: Any) -> Any:
+        present = {name.lower() for name, _ in response_headers}
+        added = [(k, v) for k, v in headers.items() if k.lower() not in present]
+        return start_response(status, [*response_headers, *added], *args)
+
+    return adding
+
+
 class BearerAuthMiddleware:
     """Require a valid bearer token on every request but public ones.
 
@@ -109,6 +120,9 @@ class BearerAuthMiddleware:
             start_response(_status_line(rejection), headers)
             return [body]
         environ[CLAIMS_KEY] = claims
+        extra_headers = self._guard.success_headers(_authorization(environ))
+        if extra_headers:
+            start_response = _adding(start_response, extra_headers)
         return self.app(environ, start_response)
 
 
