@@ -14,6 +14,8 @@ def test_top_level_exports_are_pinned() -> None:
             "JWKS",
             "Claims",
             "Clock",
+            "Decryption",
+            "DecryptionKeys",
             "GatehouseError",
             "InsufficientScopeError",
             "KeySource",

@@ -23,6 +23,8 @@ from gatehouse.keys.jwks import JWKS
 from gatehouse.verify import Verifier
 
 if TYPE_CHECKING:
+    from gatehouse.keys.decryption import Decryption
+    from gatehouse.keys.decryption_keys import DecryptionKeys
     from gatehouse.keys.remote import RemoteJWKS
     from gatehouse.keys.status_lists import RemoteStatusLists
 
@@ -32,6 +34,8 @@ __all__ = [
     "JWKS",
     "Claims",
     "Clock",
+    "Decryption",
+    "DecryptionKeys",
     "GatehouseError",
     "InsufficientScopeError",
     "KeySource",
@@ -57,4 +61,9 @@ def __getattr__(name: str) -> Any:
         from gatehouse.keys.status_lists import RemoteStatusLists
 
         return RemoteStatusLists
+    if name in ("Decryption", "DecryptionKeys"):
+        # Nested JWTs (docs/jwe.md): the JWE code is imported only by services that decrypt.
+        from gatehouse.keys import decryption, decryption_keys
+
+        return getattr(decryption if name == "Decryption" else decryption_keys, name)
     raise AttributeError(f"module 'gatehouse' has no attribute {name!r}")
