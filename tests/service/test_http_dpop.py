@@ -264,3 +264,17 @@ def test_malformed_proof_is_a_400_never_a_500(sqlite_served: tuple[Stack, httpx.
     ):
         response = http.post("/login", json=body, headers=headers)
         assert_oauth_error(response, 400, "invalid_dpop_proof")
+
+
+def test_openapi_documents_the_dpop_header_and_nonce(
+    sqlite_served: tuple[Stack, httpx.Client],
+) -> None:
+    """/openapi.json names the DPoP request header and the DPoP-Nonce answers of both
+    token endpoints."""
+    _, http = sqlite_served
+    paths = http.get("/openapi.json").json()["paths"]
+    for path in ("/login", "/token"):
+        operation = paths[path]["post"]
+        assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["DPoP"]
+        assert "DPoP-Nonce" in operation["responses"]["400"]["headers"]
+        assert "DPoP-Nonce" in operation["responses"]["200"]["headers"]

@@ -75,7 +75,11 @@ _SCHEMAS: dict[str, Any] = {
     "TokenPair": _object(
         ["access_token", "token_type", "expires_in", "scope"],
         access_token=_STR,
-        token_type={"type": "string", "const": "Bearer"},
+        token_type={
+            "type": "string",
+            "enum": ["Bearer", "DPoP"],
+            "description": "DPoP when the request carried a DPoP proof (RFC 9449 §5.1)",
+        },
         expires_in=_INT,
         refresh_token={"type": "string", "description": "absent in cookie mode"},
         scope=_STR,
@@ -133,23 +137,61 @@ _STATUS_LIST = {
 }
 
 
+# RFC 9449 §5, §8: a token request may carry one DPoP proof; with nonces required the
+# answers carry DPoP-Nonce, and a proof problem is a 400 invalid_dpop_proof / use_dpop_nonce.
+_DPOP_PROOF = {
+    "name": "DPoP",
+    "in": "header",
+    "required": False,
+    "description": "A DPoP proof JWT (RFC 9449 §4): htm POST, htu = the issuer URL + this"
+    " path; binds the tokens to its key (cnf.jkt)",
+    "schema": _STR,
+}
+_DPOP_NONCE = {
+    "DPoP-Nonce": {
+        "description": "the nonce to put in the next proof (RFC 9449 §8), when required",
+        "schema": _STR,
+    }
+}
+
+
+def _with_dpop(path: dict[str, Any]) -> dict[str, Any]:
+    """A token endpoint's operation with the DPoP header and the DPoP-Nonce answers."""
+    operation = path["post"]
+    operation["parameters"] = [_DPOP_PROOF]
+    responses = operation["responses"]
+    responses["200"] = {**responses["200"], "headers": _DPOP_NONCE}
+    responses["400"] = {
+        **_error(
+            "invalid_request, a grant error, invalid_dpop_proof, or use_dpop_nonce (retry"
+            " with the nonce in DPoP-Nonce)"
+        ),
+        "headers": _DPOP_NONCE,
+    }
+    return path
+
+
 def openapi_document(issuer: str) -> dict[str, Any]:
     """The document served at ``/openapi.json``."""
     unauthorized = _error("invalid_client (WWW-Authenticate: Basic)")
     paths: dict[str, Any] = {
-        "/login": _post(
-            "First-party login (RFC 9700 §2.4: not the OAuth password grant)",
-            (_JSON,),
-            "Login",
-            _ok("a token pair", "TokenPair"),
-            **{"429": _error("too many failed logins; see Retry-After")},
+        "/login": _with_dpop(
+            _post(
+                "First-party login (RFC 9700 §2.4: not the OAuth password grant)",
+                (_JSON,),
+                "Login",
+                _ok("a token pair", "TokenPair"),
+                **{"429": _error("too many failed logins; see Retry-After")},
+            )
         ),
-        "/token": _post(
-            "Token endpoint: refresh_token (RFC 6749 §6) and client_credentials (§4.4)",
-            (_FORM,),
-            "TokenRequest",
-            _ok("a token pair, or an access token", "TokenPair"),
-            **{"401": unauthorized, "403": _error("CSRF check failed (cookie mode)")},
+        "/token": _with_dpop(
+            _post(
+                "Token endpoint: refresh_token (RFC 6749 §6) and client_credentials (§4.4)",
+                (_FORM,),
+                "TokenRequest",
+                _ok("a token pair, or an access token", "TokenPair"),
+                **{"401": unauthorized, "403": _error("CSRF check failed (cookie mode)")},
+            )
         ),
         "/logout": _post(
             "End this session, or all of the account's with all=true",
