@@ -42,11 +42,17 @@ _PATH_SAFE = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/%"
 )
 _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
+_PATH_OK = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")
+# The spellings AWS uses, tried before a case-insensitive scan of every header.
+_SPELLINGS = {
+    "x-forwarded-proto": ("X-Forwarded-Proto", "x-forwarded-proto"),
+    "host": ("Host", "host"),
+}
 
 
 def quote_path(path: str) -> str:
     """``path`` with every character outside RFC 3986 ``pchar`` percent-encoded (UTF-8)."""
-    if all(char in _PATH_SAFE for char in path):
+    if _PATH_OK.fullmatch(path) is not None:
         return path
     return "".join(
         char if char in _PATH_SAFE else "".join(f"%{b:02X}" for b in char.encode("utf-8"))
@@ -71,8 +77,25 @@ def build_url(scheme: str, host: str, path: str) -> str:
     return f"{normal}://{check_host(host.strip())}{quote_path(path)}"
 
 
-def _last(values: tuple[str, ...]) -> str | None:
-    # A comma-joined list (HTTP API 2.0 joins repeats): the hop nearest to us wrote the last.
+def _header(event: HttpEvent, name: str) -> str | None:
+    """The last value of header ``name``: the one the AWS hop nearest to us wrote (HTTP API
+    2.0 joins repeats with commas); exact AWS spellings first, then any case."""
+    values: tuple[str, ...] = ()
+    multi = event.raw.get("multiValueHeaders")
+    # The map HttpEvent.header_values reads first: the multi-value one outside payload 2.0.
+    use_multi = event.family is not EventFamily.HTTP_V2 and isinstance(multi, dict)
+    source = multi if use_multi else event.raw.get("headers")
+    if isinstance(source, dict):
+        for spelling in _SPELLINGS[name]:
+            value = source.get(spelling)
+            if isinstance(value, str):
+                values = (value,)
+            elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                values = tuple(value)
+            if values:
+                break
+    if not values:
+        values = event.header_values(name)
     return values[-1].rpartition(",")[2].strip() if values else None
 
 
@@ -86,9 +109,9 @@ def lambda_url(event: HttpEvent) -> str:
     raw = event.raw
     context = raw.get("requestContext")
     context = context if isinstance(context, Mapping) else {}
-    scheme = _last(event.header_values("x-forwarded-proto")) or "https"
+    scheme = _header(event, "x-forwarded-proto") or "https"
     host = "" if event.family is EventFamily.ALB else _text(context, "domainName")
-    host = host or _last(event.header_values("host")) or ""
+    host = host or _header(event, "host") or ""
     path = event.path
     if event.family is EventFamily.REST_V1 and raw.get("version") != "1.0":
         stage = _text(context, "stage")
