@@ -35,6 +35,7 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │       ├── StatusListFetchError    status_list_fetch 503
     │       └── InvalidStatusListError  status_list_invalid 503
     ├── InvalidKeyError                 invalid_key      500    (a key we were given is unusable)
+    ├── RotationTooSoonError            rotation_too_soon 409   (carries .wait_seconds)
     ├── ConfigurationError              configuration    500
     │   └── UnknownSettingError         unknown_setting  500    (carries .key, .suggestion)
     ├── StorageError                    storage          503    temporarily_unavailable
@@ -97,6 +98,7 @@ __all__ = [
     "NotYetValidError",
     "OAuthError",
     "RefreshTokenReuseError",
+    "RotationTooSoonError",
     "StaleDPoPProofError",
     "StatusListError",
     "StatusListFetchError",
@@ -350,6 +352,19 @@ class InvalidKeyError(GatehouseError):
     """A JWK is malformed, too weak, or not allowed for the requested use."""
 
     code = "invalid_key"
+
+
+class RotationTooSoonError(GatehouseError):
+    """The next signing key has not been published for as long as verifiers cache the JWKS:
+    promoting it now would leave them unable to verify the tokens it signs."""
+
+    code = "rotation_too_soon"
+    error = "invalid_request"
+    status = 409
+
+    def __init__(self, message: str = "", *, wait_seconds: float) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
 
 
 class ConfigurationError(GatehouseError):

@@ -38,7 +38,7 @@ def test_migrate_users_and_keys_on_postgres(pg_project: Project) -> None:
     assert versions == {"PostgresStore": len(load_migrations("postgres"))}  # the latest
     added = pg_project.add_user("carol", "read")
     assert [u["username"] for u in pg_project.json("users", "list")] == ["carol"]
-    pg_project.json("keys", "rotate")
+    pg_project.json("keys", "rotate", "--force")
     store = PostgresStore(POSTGRES_DSN, schema=os.environ["GATEHOUSE_STORAGE_SCHEMA"], pool_size=1)
     try:
         account = store.find_account_by_username("carol")

@@ -59,17 +59,49 @@ def list_keys(ctx: click.Context, include_removed: bool) -> None:
     )
 
 
+def _active_alg(records: list[SigningKeyRecord]) -> str | None:
+    return next((r.alg for r in records if r.state is KeyState.ACTIVE), None)
+
+
 @keys.command("rotate")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote the next key even if verifiers may not have fetched it yet.",
+)
+@click.option(
+    "--jwt-authorizer/--no-jwt-authorizer",
+    default=None,
+    help="Wait the HTTP API JWT authorizer's 2 h key cache [default: when a"
+    ' [[functions]] entry has auth = "jwt"].',
+)
 @json_option
 @click.pass_context
-def rotate(ctx: click.Context) -> None:
+def rotate(ctx: click.Context, force: bool, jwt_authorizer: bool | None) -> None:
     """Promote the next key to active and retire the active one.
 
+    Refused until the next key has been published for as long as verifiers cache the
+    JWKS (10 min for gatehouse's RemoteJWKS, 2 h for the HTTP API JWT authorizer), so no
+    verifier meets a token signed by a key it has not fetched; --force skips the wait.
     The retired key stays published for the access-token lifetime plus the verifiers'
     cache time, so tokens signed before the rotation keep verifying.
     """
-    kid = state_of(ctx).service().rotate_keys()
-    output_of(ctx).message({"active_kid": kid}, f"Rotated: the active key is now {kid}")
+    from gatehouse.functions.spec import Protection
+    from gatehouse.issuer.key_rotation import verifier_cache_time
+
+    state = state_of(ctx)
+    settings = state.settings()
+    if jwt_authorizer is None:
+        jwt_authorizer = any(f.protection is Protection.JWT for f in settings.functions)
+    wait = verifier_cache_time(settings.issuer.verifier_cache_ttl, jwt_authorizer=jwt_authorizer)
+    service = state.service()
+    before = _active_alg(service.list_signing_keys())
+    kid = service.rotate_keys(min_published=0.0 if force else wait)
+    after = _active_alg(service.list_signing_keys())
+    text = f"Rotated: the active key is now {kid} ({after})"
+    if before is not None and before != after:
+        text += f"; tokens were signed with {before} until now"
+    output_of(ctx).message({"active_kid": kid, "alg": after, "previous_alg": before}, text)
 
 
 @keys.command("jwks")

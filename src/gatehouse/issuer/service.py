@@ -307,9 +307,12 @@ class TokenService(ClientAdministration, DPoPMethods, StatusListMethods):
         self._keys.ensure_keys()
         return self._keys.jwks()
 
-    def rotate_keys(self) -> str:
-        """Promote NEXT to ACTIVE, retire ACTIVE, add NEXT; return the new active kid."""
-        return self._keys.rotate()
+    def rotate_keys(self, *, min_published: float = 0.0) -> str:
+        """Promote NEXT to ACTIVE, retire ACTIVE, add NEXT; return the new active kid.
+        ``RotationTooSoonError`` if NEXT was published less than ``min_published`` seconds
+        ago (``issuer.key_rotation.verifier_cache_time``); a NEXT of another algorithm than
+        ``signing_alg`` is replaced first (``SigningKeyManager.rotate``)."""
+        return self._keys.rotate(min_published=min_published)
 
     def list_signing_keys(self) -> list[SigningKeyRecord]:
         """Every signing key record in any state (public parts and states; sealed keys)."""

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from gatehouse.clock import Clock
-from gatehouse.errors import ConflictError, StorageError
+from gatehouse.errors import ConflictError, RotationTooSoonError, StorageError
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.kek import KeyEncryptionKey
+from gatehouse.issuer.key_rotation import describe_wait
 from gatehouse.jose import JWK
 from gatehouse.storage.ports import SigningKeyStore
 from gatehouse.storage.records import KeyState, KeyTransition, SigningKeyRecord
@@ -86,16 +87,57 @@ class SigningKeyManager:
         except ConflictError:
             return  # another process bootstrapped at the same moment
 
-    def rotate(self) -> str:
-        """Promote NEXT, retire ACTIVE, add a NEXT, drop expired retired keys; return the new
-        active kid. ``ConflictError`` if another rotation won the race."""
-        self.ensure_keys()
-        keys = self._store.list_signing_keys()
-        now = self._clock.time()
+    def _by_state(self) -> dict[KeyState, list[SigningKeyRecord]]:
         by_state: dict[KeyState, list[SigningKeyRecord]] = {s: [] for s in KeyState}
-        for key in keys:
+        for key in self._store.list_signing_keys():
             by_state[key.state].append(key)
+        return by_state
+
+    def _replace_next(self, stale: SigningKeyRecord, now: float) -> SigningKeyRecord:
+        """Publish a NEXT key of the configured algorithm in place of ``stale`` (which
+        never signed; it stays published until retention, like any retired key)."""
+        fresh = self._new_record(KeyState.NEXT, now)
+        self._store.apply_key_transitions(
+            [KeyTransition(stale.kid, KeyState.NEXT, KeyState.RETIRED, now)], add=[fresh]
+        )
+        self._audit.event("signing_key_created", kid=fresh.kid, state="next")
+        return fresh
+
+    def rotate(self, *, min_published: float = 0.0) -> str:
+        """Promote NEXT, retire ACTIVE, add a NEXT, drop expired retired keys; return the new
+        active kid. ``ConflictError`` if another rotation won the race.
+
+        ``RotationTooSoonError`` when NEXT has been published for less than
+        ``min_published`` seconds (``key_rotation``: the verifiers' cache time; 0 forces).
+        A NEXT of another algorithm than ``signing_alg`` is first replaced by a fresh one of
+        the configured algorithm, which then has to wait its turn like any new key.
+        """
+        self.ensure_keys()
+        now = self._clock.time()
+        by_state = self._by_state()
         promoted = by_state[KeyState.NEXT][-1]
+        wanted = self._config.signing_alg
+        if promoted.alg != wanted:
+            stale_alg = promoted.alg
+            promoted = self._replace_next(promoted, now)
+            if min_published > 0:
+                raise RotationTooSoonError(
+                    f"the next key signs {stale_alg} but [issuer] signing_alg is {wanted}:"
+                    f" published a new {wanted} next key ({promoted.kid}); rotate again in"
+                    f" {describe_wait(min_published)}, when every verifier has it, or now"
+                    " with --force",
+                    wait_seconds=min_published,
+                )
+            by_state = self._by_state()
+        published = now - promoted.state_changed_at
+        if published < min_published:
+            wait = min_published - published
+            raise RotationTooSoonError(
+                f"the next key ({promoted.kid}) was published {describe_wait(published)} ago;"
+                f" verifiers may cache the JWKS for {describe_wait(min_published)}, so promoting"
+                f" it now could fail their checks: wait {describe_wait(wait)}, or use --force",
+                wait_seconds=wait,
+            )
         transitions = [KeyTransition(promoted.kid, KeyState.NEXT, KeyState.ACTIVE, now)]
         transitions += [
             KeyTransition(k.kid, KeyState.ACTIVE, KeyState.RETIRED, now)
