@@ -78,7 +78,9 @@ def test_cookie_refresh_with_csrf_header_rotates(browser: httpx.Client) -> None:
     assert "refresh_token" not in response.json()
     rotated = _cookies(response)[REFRESH][REFRESH].value
     assert rotated != refresh
-    assert _cookies(response)[CSRF][CSRF].value == csrf
+    renewed = _cookies(response)[CSRF][CSRF].value
+    assert renewed != csrf  # bound to the session's current refresh token
+    assert _refresh(browser, rotated, renewed, renewed).status_code == 200
 
 
 @pytest.mark.parametrize("case", ["no-header", "wrong-header", "no-csrf-cookie"])
@@ -123,3 +125,26 @@ def test_cors_only_for_configured_origins(tmp_path: Path) -> None:
             assert "access-control-allow-origin" not in evil.headers
     finally:
         stack.stores.close()
+
+
+def test_login_replaces_a_planted_csrf_cookie(browser: httpx.Client) -> None:
+    """A CSRF cookie set before login is replaced, and the planted value is refused."""
+    planted = "attacker-chosen-value"
+    response = browser.post(
+        "/login",
+        json={"username": "alice", "password": PASSWORD, "cookie": True},
+        headers={"Cookie": f"{CSRF}={planted}"},
+    )
+    assert response.status_code == 200, response.text
+    jars = _cookies(response)
+    refresh, csrf = jars[REFRESH][REFRESH].value, jars[CSRF][CSRF].value
+    assert csrf != planted
+    assert_oauth_error(_refresh(browser, refresh, planted, planted), 403, "access_denied")
+    assert _refresh(browser, refresh, csrf, csrf).status_code == 200
+
+
+def test_csrf_of_another_session_is_refused(browser: httpx.Client) -> None:
+    """The CSRF value of one session (say, the attacker's own) does not pass for another."""
+    mine, _, _ = _login(browser)
+    _, theirs, _ = _login(browser)
+    assert_oauth_error(_refresh(browser, mine, theirs, theirs), 403, "access_denied")

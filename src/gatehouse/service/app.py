@@ -7,6 +7,7 @@ CLI or the gateway, so a Lambda cold start pays only for what answers requests.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -81,6 +82,7 @@ def create_app(
     ping: Callable[[], None],
     close: Callable[[], None] | None = None,
     inline: bool = False,
+    csrf_key: bytes | None = None,
 ) -> Starlette:
     """The ASGI app over ``service``; ``ping`` backs ``/health``, ``close`` runs at shutdown.
 
@@ -89,8 +91,11 @@ def create_app(
     """
     settings = http or HttpSettings()
     login_threads = anyio.CapacityLimiter(settings.hashing_workers + settings.hashing_queue)
+    # The CSRF key must be the same in every instance: compose derives it from the KEK.
+    # Without one (tests, a single process) a random key serves this app alone.
+    key = csrf_key if csrf_key is not None else secrets.token_bytes(32)
     ctx = ServiceContext(
-        service, settings, ping, _jwks_max_age(service, settings), inline, login_threads
+        service, settings, ping, _jwks_max_age(service, settings), inline, login_threads, key
     )
 
     @asynccontextmanager

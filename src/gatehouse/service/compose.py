@@ -125,13 +125,23 @@ def build_app(
     ``inline=True`` is for Lambda: see ``create_app``.
     """
     from gatehouse.service.app import create_app
+    from gatehouse.service.cookies import CSRF_KEY_PURPOSE
 
     opened = build_stores(settings, clock=clock)
     try:
         service = build_token_service(
             settings, opened, clock=clock, password_profile=password_profile
         )
+        # Every instance derives the same CSRF key, so any of them checks any session's.
+        csrf_key = build_kek(settings).derive(CSRF_KEY_PURPOSE)
     except BaseException:
         opened.close()
         raise
-    return create_app(service, settings.http, ping=opened.ping, close=opened.close, inline=inline)
+    return create_app(
+        service,
+        settings.http,
+        ping=opened.ping,
+        close=opened.close,
+        inline=inline,
+        csrf_key=csrf_key,
+    )

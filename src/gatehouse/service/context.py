@@ -29,6 +29,8 @@ class ServiceContext:
     jwks_max_age: int
     inline: bool = False
     login_threads: anyio.CapacityLimiter | None = None
+    csrf_key: bytes = b""
+    """Keys the CSRF token to the session (``service.cookies``); set by ``create_app``."""
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a blocking token-service call: in a worker thread under a server, so the

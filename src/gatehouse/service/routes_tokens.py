@@ -24,7 +24,6 @@ from gatehouse.service.client_auth import presented_client
 from gatehouse.service.context import ServiceContext, context_of, remote_addr
 from gatehouse.service.cookies import (
     clear_cookies,
-    current_csrf,
     refresh_from_cookie,
     set_refresh_cookies,
 )
@@ -54,7 +53,7 @@ def _pair_response(
         ctx.http,
         refresh,
         max_age=ctx.refresh_cookie_max_age,
-        csrf=current_csrf(request, ctx.http),
+        csrf_key=ctx.csrf_key,
     )
     return response
 
@@ -107,7 +106,7 @@ async def _refresh_grant(
     token = optional_str(params, "refresh_token")
     from_cookie = False
     if token is None and ctx.http.refresh_cookie:
-        token = refresh_from_cookie(request, ctx.http)
+        token = refresh_from_cookie(request, ctx.http, ctx.csrf_key)
         from_cookie = token is not None
     if token is None:
         raise InvalidRequestError("refresh_token is required")
@@ -181,7 +180,7 @@ async def logout(request: Request) -> Response:
     all_sessions = optional_bool(params, "all")
     token = optional_str(params, "refresh_token")
     if token is None and ctx.http.refresh_cookie:
-        token = refresh_from_cookie(request, ctx.http)
+        token = refresh_from_cookie(request, ctx.http, ctx.csrf_key)
     sid = await _sid_from_bearer(ctx, request) if token is None else None
     if token is None and sid is None:
         raise InvalidRequestError(
