@@ -160,7 +160,7 @@ def test_replay_store_follows_the_settings(tmp_path: Path) -> None:
 
 
 def test_sql_first_use_purges_a_bounded_batch_now_and_then(tmp_path: Path) -> None:
-    """A new key ending in "A" (about one in 64 hashes) purges up to PURGE_BATCH expired rows."""
+    """A new key ending in "A" (one SHA-256 key in 16) purges up to PURGE_BATCH expired rows."""
     from gatehouse.storage.sql_dpop import PURGE_BATCH
 
     store = SQLiteStore(tmp_path / "r.db")

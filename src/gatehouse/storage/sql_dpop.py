@@ -8,9 +8,11 @@ two concurrent uses exactly one writes). The table (migration 0002) holds only t
 checker's fixed-size keys (``DPoPProof.replay_key``), never a proof.
 
 Expired rows are purged in bounded batches: ``purge_replay`` deletes at most ``limit``
-rows per call, and ``first_use`` runs one small batch for about one key in 64 (chosen
-by the key's last character, so no state and no clock), which keeps the table near the
-live proofs of one window without a sweep on every request.
+rows per call, and ``first_use`` runs one batch of ``PURGE_BATCH`` after a write whose
+key ends in ``A`` (a replay key is 32 bytes of SHA-256 in base64url, whose last
+character carries 4 bits: one write in 16, chosen without state or clock). Up to 64 rows
+deleted per 16 rows written keeps the table near the live proofs of one window, without
+a sweep on every request.
 """
 
 from __future__ import annotations
