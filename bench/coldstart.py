@@ -51,6 +51,21 @@ event = {"version": "2.0", "routeKey": "GET /orders", "rawPath": "/orders",
 assert handler(event, None) == {"statusCode": 200, "body": "user-1"}
 """
 
+# gatehouse.client: import the flows and build a client-credentials httpx client (no
+# request: the figure is the import and set-up a service pays before its first call),
+# against httpx alone building the same client.
+HTTPX = """
+import httpx
+c = httpx.Client(headers={"Authorization": "Bearer x"})
+"""
+GATEHOUSE_CLIENT = """
+import httpx
+from gatehouse.client import ClientCredentials
+auth = ClientCredentials("https://auth.example.com/token", "orders-svc", "s3cret",
+                         audience="https://profile.example")
+c = httpx.Client(auth=auth)
+"""
+
 PYJWT = """
 import json, os, jwt
 keys = jwt.PyJWKSet.from_dict(json.loads(os.environ["JWKS"]))
@@ -106,6 +121,8 @@ def main() -> None:
         "gatehouse": GATEHOUSE,
         "gh lambda": GATEHOUSE_LAMBDA,
         "PyJWT": PYJWT,
+        "httpx": HTTPX,
+        "gh client": GATEHOUSE_CLIENT,
     }
     for code in contenders.values():  # compile and cache byte code, warm the page cache
         run(code, env)
@@ -135,6 +152,9 @@ def main() -> None:
     lam = statistics.median(samples["gh lambda"]) - bare_med
     print(f"\ngatehouse adds {gh:.1f} ms, PyJWT adds {pj:.1f} ms: ratio {gh / pj:.2f}")
     print(f"gatehouse through @require_token and a v2 event adds {lam:.1f} ms (target <= 20)")
+    hx = statistics.median(samples["httpx"]) - bare_med
+    cl = statistics.median(samples["gh client"]) - bare_med
+    print(f"gatehouse.client + a ClientCredentials client adds {cl:.1f} ms; httpx alone {hx:.1f}")
     print(
         f"(minimums: gatehouse +{min(samples['gatehouse']) - bare_min:.1f} ms, "
         f"PyJWT +{min(samples['PyJWT']) - bare_min:.1f} ms)"

@@ -14,13 +14,16 @@ thread while a task of that loop fetches would otherwise never return).
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
 from gatehouse.errors import TokenEndpointError
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["SingleFlight"]
 
@@ -46,6 +49,8 @@ class SingleFlight:
             self._thread_lock.release()
 
     def _loop_lock(self) -> asyncio.Lock:
+        import asyncio  # only async callers pay for it (a sync-only service never does)
+
         loop = asyncio.get_running_loop()
         with self._guard:
             lock = self._loop_locks.get(loop)
@@ -56,6 +61,8 @@ class SingleFlight:
     async def _take_thread_lock(self) -> None:
         if self._thread_lock.acquire(blocking=False):
             return
+        import asyncio
+
         loop = asyncio.get_running_loop()
         waiting = loop.run_in_executor(None, self._thread_lock.acquire, True, self._wait)
         try:
