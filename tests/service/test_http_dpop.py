@@ -278,3 +278,39 @@ def test_openapi_documents_the_dpop_header_and_nonce(
         assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["DPoP"]
         assert "DPoP-Nonce" in operation["responses"]["400"]["headers"]
         assert "DPoP-Nonce" in operation["responses"]["200"]["headers"]
+
+
+@pytest.mark.redis
+def test_replay_through_redis_when_configured(tmp_path: Path) -> None:
+    """[dpop] replay = "redis" keeps used proofs in [storage] redis_url: a replay is refused."""
+    from backend_servers import REDIS_URL, redis_down
+
+    reason = redis_down()
+    if reason:
+        unavailable("Redis", reason)
+    import redis
+
+    prefix = f"gh_test:{secrets.token_hex(6)}:"
+    stack = make_stack(
+        tmp_path,
+        GATEHOUSE_STORAGE_REDIS_URL=REDIS_URL,
+        GATEHOUSE_STORAGE_REDIS_PREFIX=prefix,
+        GATEHOUSE_DPOP_REPLAY="redis",
+    )
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for http in _serve(stack):
+            key = JWK.generate("ES256")
+            pair = _login(stack, http, key)
+            proof = _proof(stack, key)
+            form = {"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]}
+            ok = http.post("/token", data=form, headers={**FORM, "DPoP": proof})
+            assert ok.status_code == 200, ok.text
+            assert list(client.scan_iter(match=prefix + "dpop:*"))
+            again = http.post("/token", data=form, headers={**FORM, "DPoP": proof})
+            assert_oauth_error(again, 400, "invalid_dpop_proof")
+    finally:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
