@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+from gatehouse.clock import Clock, SystemClock
 from gatehouse.errors import ConfigurationError, KeySourceError, TokenRevokedError
 from gatehouse.jose.status_list import INVALID, SUSPENDED, StatusList
 from gatehouse.jose.status_list_token import StatusListToken
+from gatehouse.keys.status_list_policy import StatusListPolicy
 
-__all__ = ["NEVER", "UNATTACHED", "Flight", "ListEntry", "Unattached", "refusal"]
+__all__ = [
+    "NEVER",
+    "UNATTACHED",
+    "Flight",
+    "ListEntry",
+    "Unattached",
+    "always_valid",
+    "bound_check",
+    "fresh_entry",
+    "monotonic_of",
+    "refusal",
+]
 
 NEVER = float("-inf")
 _EMPTY = StatusList(b"", 1)
@@ -75,3 +91,54 @@ def refusal(value: int) -> TokenRevokedError:
         return TokenRevokedError("the token is suspended (status list)", code="suspended")
     # §7.1: other values are reserved or application specific; we know none, so fail closed.
     return TokenRevokedError("the token's status is not VALID", code="status_not_valid")
+
+
+def fresh_entry(
+    token: StatusListToken,
+    etag: str | None,
+    fetched_at: float,
+    policy: StatusListPolicy,
+    clock: Clock,
+) -> ListEntry:
+    """Freshness from the fetch time (§12.7) and the policy; never usable past ``exp``."""
+    fresh_until = fetched_at + policy.lifetime(token.ttl)
+    usable_until = fresh_until + policy.stale_if_error
+    if token.expires_at is not None:
+        expires = clock.monotonic() + (token.expires_at - clock.time())
+        fresh_until = min(fresh_until, expires)
+        usable_until = min(usable_until, expires)
+    return ListEntry(token, fresh_until, usable_until, fresh_until, etag)
+
+
+def monotonic_of(clock: Clock) -> Callable[[], float]:
+    """The clock's monotonic reader; the C function itself for the system clock (the hot
+    path reads it on every verify, and a Python-level wrapper costs a frame)."""
+    return time.monotonic if isinstance(clock, SystemClock) else clock.monotonic
+
+
+def always_valid() -> bool:
+    """The bound check of a token without a status reference where none is required."""
+    return True
+
+
+def bound_check(
+    lists: dict[str, ListEntry], monotonic: Callable[[], float], uri: str, idx: int
+) -> Callable[[], bool]:
+    """The cache-hit check of entry ``idx`` of list ``uri`` (``RemoteStatusLists.bind``):
+    byte and mask computed once, so a hit is one dict lookup, one clock read, one bit test
+    (draft-ietf-oauth-status-list §4.1: 1-bit entries, LSB first). ``False``: the list is
+    not fresh, not 1-bit or too short here, and the full check must answer."""
+    byte, mask = idx >> 3, 1 << (idx & 7)
+
+    def fast() -> bool:
+        entry = lists.get(uri)  # present only once its uri passed the allow-list
+        if entry is None or monotonic() >= entry.fresh_until:
+            return False
+        data = entry.one_bit
+        if data is None or byte >= len(data):
+            return False
+        if data[byte] & mask:
+            raise refusal(INVALID)
+        return True
+
+    return fast

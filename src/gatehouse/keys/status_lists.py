@@ -18,11 +18,10 @@ never outlives a revocation for longer than the list's freshness.
 from __future__ import annotations
 
 import _thread
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gatehouse.clock import Clock, SystemClock
+from gatehouse.clock import Clock
 from gatehouse.errors import (
     ConfigurationError,
     GatehouseError,
@@ -33,7 +32,16 @@ from gatehouse.errors import (
 from gatehouse.jose.status_list import INVALID, StatusList
 from gatehouse.jose.status_list_token import StatusListToken
 from gatehouse.keys.status_fetch import StatusListFetcher, UrllibStatusListFetcher
-from gatehouse.keys.status_list_entry import UNATTACHED, Flight, ListEntry, refusal
+from gatehouse.keys.status_list_entry import (
+    UNATTACHED,
+    Flight,
+    ListEntry,
+    always_valid,
+    bound_check,
+    fresh_entry,
+    monotonic_of,
+    refusal,
+)
 from gatehouse.keys.status_list_policy import StatusListPolicy
 from gatehouse.keys.status_list_verify import verified_list
 from gatehouse.keys.status_reference import StatusURIAllowList, status_reference
@@ -46,12 +54,6 @@ if TYPE_CHECKING:
     from gatehouse.keys.base import KeySource
 
 __all__ = ["RemoteStatusLists"]
-
-
-def _monotonic_of(clock: Clock) -> Callable[[], float]:
-    """The clock's monotonic reader; the C function itself for the system clock (the hot
-    path reads it on every verify, and a Python-level wrapper costs a frame)."""
-    return time.monotonic if isinstance(clock, SystemClock) else clock.monotonic
 
 
 class RemoteStatusLists:
@@ -107,7 +109,7 @@ class RemoteStatusLists:
         self._algorithms = frozenset(algorithms) if algorithms is not None else None
         self._fetcher: StatusListFetcher = fetcher or UrllibStatusListFetcher()
         self._clock: Clock = clock if clock is not None else UNATTACHED
-        self._monotonic = _monotonic_of(self._clock)
+        self._monotonic = monotonic_of(self._clock)
         self._seeds: list[str] | None = [s.strip() for s in seed if s.strip()] or None
         self._lists: dict[str, ListEntry] = {}
         self._mutex = _thread.allocate_lock()
@@ -161,7 +163,7 @@ class RemoteStatusLists:
                 self._algorithms = frozenset(algorithms)
             if self._clock is UNATTACHED:
                 self._clock = clock
-                self._monotonic = _monotonic_of(clock)
+                self._monotonic = monotonic_of(clock)
             if self._allow is None:
                 if not issuers:
                     raise ConfigurationError("status lists need allowed_uris or an issuer")
@@ -203,6 +205,21 @@ class RemoteStatusLists:
         value = status_list.status(idx)
         if value:
             raise refusal(value)
+
+    def bind(self, claims: Mapping[str, Any]) -> Callable[[], bool] | None:
+        """``check`` prepared for one verified claim set (the Verifier calls this when it
+        caches the claims): the reference is read once here, so a cache hit costs one dict
+        lookup, one clock read and one bit test. The function answers ``True`` (VALID in a
+        fresh 1-bit list), raises ``TokenRevokedError`` (the bit is set) or answers ``False``
+        (stale, unfetched, wider or shorter list: the Verifier runs ``check``/``acheck``)."""
+        try:
+            reference = status_reference(claims, require=self._require)
+        except GatehouseError:
+            return None  # a malformed or missing reference: check() refuses it every time
+        if reference is None:
+            return always_valid  # no reference, and none required
+        uri, idx = reference
+        return bound_check(self._lists, self._monotonic, uri, idx)
 
     async def acheck(self, claims: Mapping[str, Any]) -> None:
         """As ``check``; a fetch runs in a worker thread, shared by every coroutine."""
@@ -351,20 +368,7 @@ class RemoteStatusLists:
             return ListEntry(
                 old.token, old.fresh_until, old.usable_until, retry_at, old.etag, error
             )
-        return self._fresh_entry(token, etag, fetched_at=self._clock.monotonic())
-
-    def _fresh_entry(
-        self, token: StatusListToken, etag: str | None, fetched_at: float
-    ) -> ListEntry:
-        """Freshness from the fetch time (§12.7) and the policy; never usable past ``exp``."""
-        policy = self._policy
-        fresh_until = fetched_at + policy.lifetime(token.ttl)
-        usable_until = fresh_until + policy.stale_if_error
-        if token.expires_at is not None:
-            expires = self._clock.monotonic() + (token.expires_at - self._clock.time())
-            fresh_until = min(fresh_until, expires)
-            usable_until = min(usable_until, expires)
-        return ListEntry(token, fresh_until, usable_until, fresh_until, etag)
+        return fresh_entry(token, etag, self._clock.monotonic(), self._policy, self._clock)
 
     def _verified(self, body: bytes, uri: str | None) -> StatusListToken:
         keys, algorithms = self._keys, self._algorithms
@@ -386,7 +390,7 @@ class RemoteStatusLists:
                 # An expired, foreign or broken seed is skipped: the list is fetched instead.
                 continue
             age = max(0.0, clock.time() - token.issued_at)
-            entry = self._fresh_entry(token, None, fetched_at=clock.monotonic() - age)
+            entry = fresh_entry(token, None, clock.monotonic() - age, self._policy, clock)
             with self._condition():
                 current = self._lists.get(uri)
                 if current is None or current.token is None:
