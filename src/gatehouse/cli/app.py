@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from gatehouse.cli.failure import EXIT_FAILURE, EXIT_USAGE, CliFailure, translate
+from gatehouse._distribution import DISTRIBUTION
+from gatehouse.cli.failure import EXIT_FAILURE, EXIT_USAGE, CliFailure, show_failure, translate
 from gatehouse.cli.output import Output
 from gatehouse.cli.state import DEFAULT_CONFIG, CliOverrides, CliState
 
@@ -48,20 +49,31 @@ class GatehouseGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        json_mode = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
         try:
             result = super().main(
-                args, prog_name or "gatehouse", complete_var, standalone_mode=False, **extra
+                argv, prog_name or "gatehouse", complete_var, standalone_mode=False, **extra
             )
             code = result if isinstance(result, int) else 0
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # Bare `gatehouse` (or a bare group): the help is the answer, not an error.
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_help())
+            code = 0
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "gatehouse"
-            click.echo(f"error: {exc.format_message()} (see `{where} --help`)", err=True)
+            message = f"{exc.format_message()} (see `{where} --help`)"
+            show_failure(message, "usage", json_mode=json_mode)
             code = EXIT_USAGE
+        except CliFailure as exc:
+            show_failure(exc.format_message(), exc.code, json_mode=json_mode)
+            code = exc.exit_code
         except click.ClickException as exc:
-            exc.show()
+            show_failure(exc.format_message(), "failed", json_mode=json_mode)
             code = exc.exit_code
         except click.Abort:
-            click.echo("error: aborted", err=True)
+            show_failure("aborted", "aborted", json_mode=json_mode)
             code = EXIT_FAILURE
         if standalone_mode:
             sys.exit(code)
@@ -114,7 +126,7 @@ def json_option(func: F) -> F:
 )
 @click.option("--json", "json_output", is_flag=True, help="JSON output for scripts.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.version_option(package_name="gatehouse", prog_name="gatehouse")
+@click.version_option(package_name=DISTRIBUTION, prog_name="gatehouse")
 @click.pass_context
 def root(ctx: click.Context, config_path: Path, json_output: bool, debug: bool) -> None:
     """gatehouse: JWT authentication for serverless microservices."""

@@ -17,6 +17,7 @@ from gatehouse.issuer.config import SIGNING_ALGORITHMS
 
 __all__ = ["deploy"]
 
+
 @click.group()
 def deploy() -> None:
     """Generate deployment templates."""

@@ -27,4 +27,8 @@ def dev(ctx: click.Context, host: str | None, port: int | None) -> None:
     from gatehouse.gateway.serve import run_gateway
 
     state = state_of(ctx)
-    run_gateway(state.settings(), state.stores(), host, port)
+    try:
+        run_gateway(state.settings(), state.stores(), host, port)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a developer stops the stack: not a failure, nothing to report.
+        return

@@ -8,6 +8,7 @@ text could carry anything) with a pointer to ``--debug`` for the traceback.
 
 from __future__ import annotations
 
+import json
 from typing import IO, Any
 
 import click
@@ -21,19 +22,32 @@ from gatehouse.errors import (
     TokenError,
 )
 
-__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "CliFailure", "translate"]
+__all__ = ["EXIT_FAILURE", "EXIT_USAGE", "CliFailure", "show_failure", "translate"]
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
 class CliFailure(click.ClickException):
-    """A failure already worded for the person at the terminal."""
+    """A failure already worded for the person at the terminal; ``code`` is the stable
+    name a ``--json`` caller reads (``GatehouseError.code`` when one was translated)."""
 
     exit_code = EXIT_FAILURE
 
+    def __init__(self, message: str, *, code: str = "failed") -> None:
+        super().__init__(message)
+        self.code = code
+
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
+
+
+def show_failure(message: str, code: str, *, json_mode: bool) -> None:
+    """One line on stderr; with ``--json`` also ``{"error": code, "message": ...}`` on
+    stdout, so a script reading stdout never has to parse text (issue 10 §4)."""
+    click.echo(f"error: {message}", err=True)
+    if json_mode:
+        click.echo(json.dumps({"error": code, "message": message}))
 
 
 def _gatehouse_message(exc: GatehouseError) -> str:
@@ -56,10 +70,11 @@ def translate(exc: BaseException) -> CliFailure:
     if isinstance(exc, CliFailure):
         return exc
     if isinstance(exc, GatehouseError):
-        return CliFailure(_gatehouse_message(exc))
+        return CliFailure(_gatehouse_message(exc), code=exc.code)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
-        return CliFailure(f"{exc.strerror or type(exc).__name__}{where}")
+        return CliFailure(f"{exc.strerror or type(exc).__name__}{where}", code="os_error")
     return CliFailure(
-        f"unexpected {type(exc).__name__}; run again with --debug to see the traceback"
+        f"unexpected {type(exc).__name__}; run again with --debug to see the traceback",
+        code="unexpected",
     )

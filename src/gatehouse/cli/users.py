@@ -21,7 +21,9 @@ __all__ = ["account_named", "users"]
 def account_named(state: CliState, username: str) -> AccountRecord:
     found = state.service().find_account(username)
     if found is None:
-        raise CliFailure(f"no user named {username!r}; see `gatehouse users list`")
+        raise CliFailure(
+            f"no user named {username!r}; see `gatehouse users list`", code="not_found"
+        )
     return found
 
 
@@ -63,7 +65,7 @@ def add(
     state = state_of(ctx)
     service = state.service()
     if service.find_account(username) is not None:
-        raise CliFailure(f"a user named {username!r} already exists")
+        raise CliFailure(f"a user named {username!r} already exists", code="conflict")
     password = read_stdin_lines(1)[0] if password_stdin else read_password("Password", confirm=True)
     record = service.create_account(
         username, password, email=email, roles=roles, allowed_scopes=_split(scopes)
