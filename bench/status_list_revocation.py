@@ -1,134 +1,124 @@
-"""Time from revocation to refusal at a verifier using Token Status Lists, p50/p99.
+"""Time from revocation to refusal at a verifier, through the real token service, p50/p99.
 
-    python bench/status_list_revocation.py [--trials 300] [--ttls 5,60] [--interval 0.1]
+    python bench/status_list_revocation.py [--trials 200] [--ttls 5,60] [--interval 0.1]
 
-A loopback publisher serves the current status list token (with an ETag, so unchanged lists
-revalidate with a 304); a Verifier with ``RemoteStatusLists`` sees one request every
-``--interval`` seconds of simulated time. Each trial waits a random part of a ``ttl``, flips
-the token's bit (the publisher re-signs the list at once, as the issuer will in the same
-transaction as the logout), and counts the simulated time until the verifier refuses the
-token, plus the real wall time of the fetch that brought the new list. The issuer side is
-phase 2; this isolates what the verifier's caching adds. Expect p50 ≈ ttl/2, p99 ≈ ttl.
+The token service (``TokenService`` over SQLite, ``[status_list] ttl`` as given) runs under
+uvicorn on loopback; a protected side's ``Verifier`` with ``RemoteJWKS`` and
+``RemoteStatusLists`` fetches the JWKS and ``GET /statuslists/1`` from it over HTTP and sees
+one request every ``--interval`` seconds of simulated time (one injected clock for both).
+Each trial logs in, waits a random part of a ``ttl``, logs out over ``POST /logout`` (the
+bit is set in the logout's transaction; the next ``GET`` of the list is rebuilt once for
+the new version) and counts the simulated time until the verifier refuses the token, plus
+the real wall time of the fetch that brought the new list. Expect p50 ≈ ttl/2, p99 ≈ ttl.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import socket
 import statistics
+import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
 
-from gatehouse import JWKS, ManualClock, Verifier
+import httpx
+import uvicorn
+
+from gatehouse import ManualClock, RemoteJWKS, Verifier
 from gatehouse.errors import TokenRevokedError
-from gatehouse.jose import JWK, encode_jwt
-from gatehouse.jose.status_list import StatusListBuilder
-from gatehouse.jose.status_list_token import encode_status_list_token
+from gatehouse.issuer import FAST_TEST_PROFILE, IssuerConfig, KeyEncryptionKey, TokenService
+from gatehouse.issuer.status_config import StatusListConfig
 from gatehouse.keys.status_lists import RemoteStatusLists
+from gatehouse.service.app import create_app
+from gatehouse.storage.ports import Stores
+from gatehouse.storage.sqlite import SQLiteStore
 
 
-class _Publisher(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.token = b""
-        self.etag = '"0"'
-        self.fetches = 0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Publisher
-
-    def do_GET(self) -> None:
-        publisher = self.server
-        publisher.fetches += 1
-        fresh = self.headers.get("If-None-Match") == publisher.etag
-        body = b"" if fresh else publisher.token
-        self.send_response(304 if fresh else 200)
-        self.send_header("ETag", publisher.etag)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-
-def run(ttl: int, trials: int, interval: float) -> tuple[list[float], int]:
-    publisher = _Publisher()
-    threading.Thread(target=publisher.serve_forever, daemon=True).start()
-    issuer = f"http://127.0.0.1:{publisher.server_address[1]}"
-    uri = issuer + "/statuslists/1"
-    key = JWK.generate("ES256")
+def run(ttl: int, trials: int, interval: float, folder: Path) -> tuple[list[float], list[float]]:
+    """Delays (simulated seconds) and wall times (s) of the fetch that saw the revocation."""
     clock = ManualClock()
-    version = 0
-
-    def publish(revoked: bool) -> None:
-        nonlocal version
-        builder = StatusListBuilder(1 << 16)
-        if revoked:
-            builder.set(4711, 1)
-        now = int(clock.time())
-        publisher.token = encode_status_list_token(
-            builder.freeze(), key, "ES256", uri=uri, iat=now, exp=now + 86_400, ttl=ttl
-        ).encode()
-        version += 1
-        publisher.etag = f'"{version}"'
-
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    issuer = f"http://127.0.0.1:{port}"
+    config = IssuerConfig(
+        issuer=issuer,
+        default_audience="orders",
+        password_profile=FAST_TEST_PROFILE,
+        development=True,
+    )
+    store = SQLiteStore(folder / f"ttl{ttl}.db", clock=clock)
+    service = TokenService(
+        config,
+        Stores.single(store),
+        KeyEncryptionKey.generate(),
+        clock=clock,
+        status_lists=StatusListConfig(ttl=ttl),
+    )
+    service.bootstrap()
+    service.create_account("alice", "correct horse battery")
+    app = create_app(service, ping=store.ping)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
     verifier = Verifier(
         issuer=issuer,
         audience="orders",
-        keys=JWKS([key.public()]),
+        keys=RemoteJWKS(f"{issuer}/.well-known/jwks.json", clock=clock),
         algorithms=["ES256"],
         clock=clock,
-        status_lists=RemoteStatusLists(min_ttl=1),
+        status_lists=RemoteStatusLists(clock=clock, min_ttl=1),
     )
-    claims = {"iss": issuer, "aud": "orders", "sub": "alice", "exp": int(clock.time()) + 10**7}
-    claims["status"] = {"status_list": {"idx": 4711, "uri": uri}}
-    token = encode_jwt(claims, key, "ES256")
     rng = random.Random(11)
     delays: list[float] = []
-    publish(revoked=False)
-    verifier.verify(token)
-    for _ in range(trials):
-        clock.advance(rng.uniform(0, ttl))
-        verifier.verify(token)
-        publish(revoked=True)
-        waited = 0.0
-        while True:
-            started = time.perf_counter()
-            try:
-                verifier.verify(token)
-            except TokenRevokedError:
-                delays.append(waited + time.perf_counter() - started)
-                break
-            clock.advance(interval)
-            waited += interval
-        clock.advance(ttl)  # let the revoked list go stale, then restore the token
-        publish(revoked=False)
-        verifier.verify(token)
-    publisher.shutdown()
-    return delays, publisher.fetches
+    walls: list[float] = []
+    with httpx.Client(base_url=issuer, timeout=10) as http:
+        for _ in range(trials):
+            pair = service.login("alice", "correct horse battery")
+            verifier.verify(pair.access_token)
+            clock.advance(rng.uniform(0, ttl))
+            verifier.verify(pair.access_token)
+            assert http.post("/logout", json={"refresh_token": pair.refresh_token}).is_success
+            waited = 0.0
+            while True:
+                started = time.perf_counter()
+                try:
+                    verifier.verify(pair.access_token)
+                except TokenRevokedError:
+                    walls.append(time.perf_counter() - started)
+                    delays.append(waited)
+                    break
+                clock.advance(interval)
+                waited += interval
+    server.should_exit = True
+    thread.join(timeout=5)
+    store.close()
+    return delays, walls
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--trials", type=int, default=300)
+    parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--ttls", default="5,60")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between requests")
     args = parser.parse_args()
-    print(f"revocation → refusal, one request every {args.interval:g} s, {args.trials} trials")
-    print(f"{'ttl s':>6}{'p50 s':>9}{'p99 s':>9}{'max s':>9}{'p50/ttl':>9}{'fetches':>9}")
-    for ttl in (int(t) for t in args.ttls.split(",")):
-        delays, fetches = run(ttl, args.trials, args.interval)
-        cuts = statistics.quantiles(delays, n=100)
-        print(
-            f"{ttl:>6}{statistics.median(delays):>9.2f}{cuts[98]:>9.2f}{max(delays):>9.2f}"
-            f"{statistics.median(delays) / ttl:>9.2f}{fetches:>9}"
-        )
+    print(f"logout → refusal, one request every {args.interval:g} s, {args.trials} trials")
+    print(f"{'ttl s':>6}{'p50 s':>9}{'p99 s':>9}{'max s':>9}{'p50/ttl':>9}{'fetch ms p50':>14}")
+    with tempfile.TemporaryDirectory() as folder:
+        for ttl in (int(t) for t in args.ttls.split(",")):
+            delays, walls = run(ttl, args.trials, args.interval, Path(folder))
+            cuts = statistics.quantiles(delays, n=100)
+            print(
+                f"{ttl:>6}{statistics.median(delays):>9.2f}{cuts[98]:>9.2f}{max(delays):>9.2f}"
+                f"{statistics.median(delays) / ttl:>9.2f}{statistics.median(walls) * 1e3:>14.2f}"
+            )
 
 
 if __name__ == "__main__":
