@@ -120,6 +120,7 @@ class StatusLists:
         found = self._store.usable_status_list(capacity=capacity)
         if found is not None:
             return found.list_id
+        self.retire()  # housekeeping rides on the (rare) opening of a list
         try:
             return self._store.open_status_list(
                 size=self._alloc.size, now=self._clock.time()
