@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import Clock
@@ -48,9 +48,13 @@ class AccessTokenMinter:
         roles: Sequence[str] = (),
         sid: str | None = None,
         jkt: str | None = None,
+        act: Mapping[str, Any] | None = None,
+        not_after: int | None = None,
     ) -> MintedToken:
         """Sign a token; return it with its claims (the caller reports ``exp``).
-        ``jkt`` binds it to a DPoP key (``cnf.jkt``, RFC 9449 §6.1)."""
+        ``jkt`` binds it to a DPoP key (``cnf.jkt``, RFC 9449 §6.1); ``act`` names the
+        actor chain of an exchanged token (RFC 8693 §4.1); ``not_after`` caps ``exp``
+        (an exchanged token lives no longer than its subject token)."""
         now = math.floor(self._clock.time())
         # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required.
         claims: dict[str, Any] = {
@@ -69,6 +73,10 @@ class AccessTokenMinter:
             claims["sid"] = sid
         if jkt is not None:
             claims["cnf"] = {"jkt": jkt}
+        if act is not None:
+            claims["act"] = dict(act)
+        if not_after is not None:
+            claims["exp"] = min(claims["exp"], not_after)
         if self._status is not None:
             # draft-ietf-oauth-status-list §6.1: the index this token's status lives at.
             claims["status"] = self._status.claim(

@@ -31,6 +31,7 @@ AUDIT_FIELDS: Final = frozenset(
         "audience",
         "outcome",
         "state",
+        "chain",  # token exchange: the actors' client ids, newest first (RFC 8693 §4.1)
     }
 )
 

@@ -25,7 +25,8 @@ from gatehouse.storage.records import ClientRecord
 __all__ = ["CLIENT_CREDENTIALS", "GRANT_TYPES", "MAX_SECRET_CHARS", "ClientManager"]
 
 CLIENT_CREDENTIALS = "client_credentials"
-GRANT_TYPES = frozenset({CLIENT_CREDENTIALS, "password", "refresh_token"})
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # RFC 8693 §2.1
+GRANT_TYPES = frozenset({CLIENT_CREDENTIALS, "password", "refresh_token", TOKEN_EXCHANGE})
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_SECRET_CHARS = 512
 _DUMMY_HASH = hashlib.sha256(b"no such client").digest()

@@ -126,6 +126,14 @@ class IssuerConfig:
             " other reuse revokes the session. 0 … 60."
         ),
     )
+    exchange_max_depth: int = field(
+        default=3,
+        metadata=_setting(
+            "The longest delegation chain a token exchange may build (RFC 8693 §4.1: nested"
+            " `act` claims, one per service that exchanged). 1 … 10; an exchange beyond it is"
+            " refused with `invalid_request`."
+        ),
+    )
     password_profile: PasswordProfile = DEFAULT_PROFILE
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     address_throttle: ThrottlePolicy = field(
@@ -174,6 +182,8 @@ class IssuerConfig:
             raise ConfigurationError("refresh idle timeout must be within the absolute lifetime")
         if not 0 <= self.refresh_reuse_grace <= 60:
             raise ConfigurationError("refresh_reuse_grace must be between 0 and 60 s")
+        if not 1 <= self.exchange_max_depth <= 10:
+            raise ConfigurationError("exchange_max_depth must be between 1 and 10")
         if self.signing_alg not in SIGNING_ALGORITHMS:
             raise ConfigurationError(
                 f"signing_alg {self.signing_alg!r}: expected one of {', '.join(SIGNING_ALGORITHMS)}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gatehouse.issuer.clients import TOKEN_EXCHANGE
 from gatehouse.issuer.config import IssuerConfig
 
 __all__ = ["server_metadata"]
@@ -33,7 +34,7 @@ def server_metadata(
         "introspection_endpoint": base + introspection_path,
         # RFC 9700 §2.4: the password grant is not offered at the token endpoint
         # (passwords go to /login, a first-party endpoint, never to /token).
-        "grant_types_supported": ["refresh_token", "client_credentials"],
+        "grant_types_supported": ["refresh_token", "client_credentials", TOKEN_EXCHANGE],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

@@ -42,6 +42,7 @@ from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
 from gatehouse.issuer.service_clients import ClientAdministration
 from gatehouse.issuer.service_dpop import DPoPMethods
+from gatehouse.issuer.service_exchange import ExchangeMethods
 from gatehouse.issuer.service_status import StatusListMethods
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
@@ -53,7 +54,7 @@ from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord
 __all__ = ["TokenService"]
 
 
-class TokenService(ClientAdministration, DPoPMethods, StatusListMethods):
+class TokenService(ClientAdministration, DPoPMethods, StatusListMethods, ExchangeMethods):
     """Accounts, login, refresh rotation, revocation, service clients and signing keys."""
 
     def __init__(

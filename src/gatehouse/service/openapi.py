@@ -83,16 +83,37 @@ _SCHEMAS: dict[str, Any] = {
         expires_in=_INT,
         refresh_token={"type": "string", "description": "absent in cookie mode"},
         scope=_STR,
+        issued_token_type={"type": "string", "description": "token exchange (RFC 8693 §2.2.1)"},
     ),
     "TokenRequest": _object(
         ["grant_type"],
-        grant_type={"type": "string", "enum": ["refresh_token", "client_credentials"]},
+        grant_type={
+            "type": "string",
+            "enum": [
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ],
+        },
         refresh_token=_STR,
         scope=_STR,
         audience=_STR,
         resource={
             "type": "string",
-            "description": "client_credentials: the target, when audience is absent (RFC 8707 §2)",
+            "description": "client_credentials, token exchange: the target, when audience is"
+            " absent (RFC 8707 §2)",
+        },
+        subject_token={"type": "string", "description": "token exchange (RFC 8693 §2.1)"},
+        subject_token_type={
+            "type": "string",
+            "description": "token exchange: urn:ietf:params:oauth:token-type:access_token or"
+            " …:jwt (RFC 8693 §3)",
+        },
+        actor_token={"type": "string", "description": "token exchange: the caller's own token"},
+        actor_token_type={"type": "string", "description": "with actor_token (RFC 8693 §2.1)"},
+        requested_token_type={
+            "type": "string",
+            "description": "token exchange: access_token (the default) or jwt",
         },
         client_id=_STR,
         client_secret={"type": "string", "description": "client_secret_post"},
@@ -186,7 +207,8 @@ def openapi_document(issuer: str) -> dict[str, Any]:
         ),
         "/token": _with_dpop(
             _post(
-                "Token endpoint: refresh_token (RFC 6749 §6) and client_credentials (§4.4)",
+                "Token endpoint: refresh_token (RFC 6749 §6), client_credentials (§4.4) and"
+                " token exchange (RFC 8693 §2)",
                 (_FORM,),
                 "TokenRequest",
                 _ok("a token pair, or an access token", "TokenPair"),

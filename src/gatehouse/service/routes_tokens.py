@@ -19,6 +19,8 @@ from gatehouse.errors import (
     TokenError,
     UnsupportedGrantTypeError,
 )
+from gatehouse.issuer.clients import TOKEN_EXCHANGE
+from gatehouse.issuer.exchange import ExchangeRequest
 from gatehouse.issuer.scopes import requested_target
 from gatehouse.service.client_auth import presented_client
 from gatehouse.service.context import ServiceContext, context_of, remote_addr
@@ -141,6 +143,36 @@ async def _client_credentials_grant(
     return json_response(result.to_dict())
 
 
+async def _token_exchange_grant(
+    ctx: ServiceContext, request: Request, params: dict[str, object]
+) -> Response:
+    """RFC 8693 §2.1: the authenticated client (the actor) trades a subject token."""
+    client = presented_client(request, params)
+    if client is None or client.client_secret is None:
+        raise InvalidClientError("client authentication is required for token exchange")
+    record = await ctx.call(ctx.service.authenticate_client, client.client_id, client.client_secret)
+    # Required for this grant only (RFC 8693 §2.1), so not required_str: the OpenAPI
+    # document's TokenRequest requires only what every grant needs.
+    subject_token = optional_str(params, "subject_token")
+    subject_token_type = optional_str(params, "subject_token_type")
+    if subject_token is None or subject_token_type is None:
+        raise InvalidRequestError("subject_token and subject_token_type are required")
+    exchange = ExchangeRequest(
+        subject_token=subject_token,
+        subject_token_type=subject_token_type,
+        audience=requested_target(
+            optional_str(params, "audience"), optional_str(params, "resource")
+        ),
+        scope=optional_str(params, "scope"),
+        requested_token_type=optional_str(params, "requested_token_type"),
+        actor_token=optional_str(params, "actor_token"),
+        actor_token_type=optional_str(params, "actor_token_type"),
+    )
+    jkt = await _dpop_jkt(ctx, request, "/token")
+    result = await ctx.call(ctx.service.exchange_token, record, exchange, dpop_jkt=jkt)
+    return json_response(result.to_dict())
+
+
 @guarded
 @dpop_answers
 async def token(request: Request) -> Response:
@@ -153,6 +185,8 @@ async def token(request: Request) -> Response:
         return await _refresh_grant(ctx, request, params)
     if grant_type == "client_credentials":
         return await _client_credentials_grant(ctx, request, params)
+    if grant_type == TOKEN_EXCHANGE:
+        return await _token_exchange_grant(ctx, request, params)
     if grant_type == "password":
         raise UnsupportedGrantTypeError(
             "the password grant is not offered (RFC 9700 §2.4); first-party apps use /login"
