@@ -179,3 +179,18 @@ def test_full_lists_rotate_and_expired_ones_retire(
     assert svc.status_list_token(1) is None
     assert svc.status_list_token(2) is not None
     assert svc.status_list_aggregation() == {"status_lists": [f"{ISSUER}/statuslists/2"]}
+
+
+def test_a_key_rotation_re_signs_the_served_list(
+    service: TokenService, alice: str, clock: ManualClock
+) -> None:
+    """After a rotation the list is signed with the new active key (the old one retires)."""
+    service.login("alice", "correct horse")
+    before = service.status_list_token(1)
+    assert before is not None
+    new_kid = service.rotate_keys()
+    clock.advance(service.config.key_cache_ttl + 1)  # past the issuer's own key cache
+    after = service.status_list_token(1)
+    assert after is not None
+    assert decode_unverified(after.token)[0]["kid"] == new_kid != before.kid
+    assert after.etag != before.etag

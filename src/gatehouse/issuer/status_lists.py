@@ -58,6 +58,7 @@ class ServedStatusList:
     version: int
     issued_at: int
     ttl: int
+    kid: str | None = None  # the signing key: a rotation re-signs (the old key retires)
 
 
 class StatusLists:
@@ -139,15 +140,19 @@ class StatusLists:
         if record is None or record.retired_at is not None:
             return None
         now = math.floor(self._clock.time())
+        key = self._keys.active_key()  # cached for key_cache_ttl: no store read per request
         with self._lock:
             built = self._built.get(list_id)
-        fresh_until = (built.issued_at + self.config.token_lifetime // 2) if built else 0
-        if built is not None and built.version == record.version and now < fresh_until:
+        if (
+            built is not None
+            and built.version == record.version
+            and built.kid == key.kid
+            and now < built.issued_at + self.config.token_lifetime // 2
+        ):
             return built
         builder = StatusListBuilder(record.size)
         for idx in self._store.invalid_indices(list_id):
             builder.set(idx, 1)  # §7.1: 0x01 INVALID
-        key = self._keys.active_key()
         token = encode_status_list_token(
             builder.freeze(),
             key,
@@ -157,9 +162,8 @@ class StatusLists:
             exp=now + self.config.token_lifetime,
             ttl=self.config.ttl,
         )
-        built = ServedStatusList(
-            token, f'"{list_id}.{record.version}.{now}"', record.version, now, self.config.ttl
-        )
+        etag = f'"{list_id}.{record.version}.{now}"'
+        built = ServedStatusList(token, etag, record.version, now, self.config.ttl, key.kid)
         with self._lock:
             if len(self._built) >= _CACHED_LISTS and list_id not in self._built:
                 self._built.pop(next(iter(self._built)))
