@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The one Authorization parser (RFC 9110 §11.4) that adapters and gatehouse.dpop share: a
+# small leaf loaded with the verifier side, so no adapter pays an extra module for it.
+import gatehouse.authorization  # noqa: F401
 from gatehouse.claims import Claims
 from gatehouse.clock import Clock, ManualClock, SystemClock
 from gatehouse.errors import (

@@ -3,25 +3,19 @@
 RFC 9110 §11.4/§11.6.1 give the shape (``scheme token68``, ``scheme param=value, ...``);
 RFC 6750 §2.1 fixes how a client sends a Bearer token and §3 how a server says no.
 Everything that reads or writes these headers (the adapters, the token service's
-``/token``, ``/revoke``, ``/logout``, the CLI) goes through ``read_credentials`` and
-``challenge``, so the rules live in one place. Both know the scheme: a new one (DPoP,
-RFC 9449 §7.1: ``Authorization: DPoP <token>``, ``WWW-Authenticate: DPoP algs=...``) is
-a scheme name and its parameters, not a new parser.
+``/token``, ``/revoke``, ``/logout``, the CLI, the DPoP verifier) goes through
+``read_credentials`` (defined in ``gatehouse.authorization``, beneath both the adapters and
+``gatehouse.dpop``, and re-exported here) and ``challenge``, so the rules live in one place.
+Both know the scheme: a new one (DPoP, RFC 9449 §7.1: ``Authorization: DPoP <token>``,
+``WWW-Authenticate: DPoP algs=...``) is a scheme name and its parameters, not a new parser.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from gatehouse.errors import (
-    GatehouseError,
-    InsufficientScopeError,
-    InvalidRequestError,
-    MalformedTokenError,
-    TokenError,
-    TokenTooLargeError,
-)
+from gatehouse.authorization import MAX_AUTHORIZATION_LENGTH, NO_CREDENTIALS, read_credentials
+from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError
 
 __all__ = [
     "MAX_AUTHORIZATION_LENGTH",
@@ -32,18 +26,6 @@ __all__ = [
     "missing_credentials",
     "read_credentials",
 ]
-
-# Stable code of the TokenError raised when a request carries no Bearer credentials at all;
-# its challenge has no error attribute (RFC 6750 §3.1, last paragraph).
-NO_CREDENTIALS = "missing_token"
-
-# Checked before any parsing, so a huge header costs a length check and nothing more.
-MAX_AUTHORIZATION_LENGTH = 16_384
-
-# RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token;
-# b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-# (RFC 9110 §11.2 token68 is the same production; Basic and DPoP use it too.)
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 # error_description values (RFC 6750 §3): short, fixed per code, never derived from the
 # token or from an exception's internals.
@@ -78,39 +60,6 @@ _DEFAULT_DESCRIPTIONS = {
 def missing_credentials() -> TokenError:
     """The error for a request without Bearer credentials (a bare challenge, RFC 6750 §3.1)."""
     return TokenError("no bearer token in the request", code=NO_CREDENTIALS)
-
-
-def read_credentials(
-    values: Sequence[str], *, schemes: Iterable[str] = ("bearer",)
-) -> tuple[str, str] | None:
-    """The ``(scheme, token)`` of the request's ``Authorization`` header when its scheme
-    is one of ``schemes`` (lower-case names; RFC 9110 §11.1: case-insensitive).
-
-    ``values`` holds every ``Authorization`` header the request carried (often none or
-    one). No header, or one for a scheme not asked about, is None: that scheme's
-    syntax is not ours to judge (RFC 6750 §3.1: the client may not know authentication
-    is needed). More than one header is a request that "uses more than one method"
-    (§3.1 invalid_request). The schemes gatehouse reads (Bearer, Basic, DPoP) carry a
-    token68 / b64token (§2.1); anything else, non-ASCII bytes included, is
-    ``MalformedTokenError``. The size is checked before any parsing.
-    """
-    if len(values) > 1:
-        raise InvalidRequestError("more than one Authorization header")
-    if not values:
-        return None
-    value = values[0]
-    if len(value) > MAX_AUTHORIZATION_LENGTH:
-        raise TokenTooLargeError("Authorization header exceeds the size limit")
-    scheme, _, rest = value.strip().partition(" ")
-    scheme = scheme.lower()
-    if scheme not in schemes:
-        return None
-    token = rest.lstrip(" ")
-    if not token:
-        raise MalformedTokenError("the credentials are empty")
-    if _B64TOKEN.fullmatch(token) is None:
-        raise MalformedTokenError("the credentials are not a token68")
-    return scheme, token
 
 
 def extract_bearer(values: Sequence[str]) -> str:

@@ -11,18 +11,10 @@ never an exception's message, so nothing about a token or key leaks into a heade
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
-from gatehouse.errors import (
-    GatehouseError,
-    InsufficientScopeError,
-    InvalidRequestError,
-    MalformedTokenError,
-    TokenError,
-    TokenTooLargeError,
-    UseDPoPNonceError,
-)
+from gatehouse.authorization import MAX_AUTHORIZATION_LENGTH, NO_CREDENTIALS, read_credentials
+from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError, UseDPoPNonceError
 
 __all__ = [
     "MAX_AUTHORIZATION_LENGTH",
@@ -32,9 +24,6 @@ __all__ = [
     "www_authenticate",
 ]
 
-NO_CREDENTIALS = "missing_token"  # the same code as gatehouse.adapters.bearer's
-MAX_AUTHORIZATION_LENGTH = 16_384
-_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _SCHEMES = ("dpop", "bearer")
 
 _DESCRIPTIONS = {
@@ -80,23 +69,10 @@ def parse_authorization(authorization: str | Sequence[str] | None) -> tuple[str,
     "multiple methods"). The size is checked before anything else.
     """
     values = [authorization] if isinstance(authorization, str) else list(authorization or ())
-    if len(values) > 1:
-        raise InvalidRequestError("more than one Authorization header")
-    if not values:
-        raise TokenError("no access token in the request", code=NO_CREDENTIALS)
-    value = values[0]
-    if not isinstance(value, str):
-        raise MalformedTokenError("the Authorization header is not text")
-    if len(value) > MAX_AUTHORIZATION_LENGTH:
-        raise TokenTooLargeError("Authorization header exceeds the size limit")
-    scheme, _, rest = value.strip().partition(" ")
-    scheme = scheme.lower()
-    if scheme not in _SCHEMES:
+    found = read_credentials(values, schemes=_SCHEMES)  # gatehouse.authorization: one parser
+    if found is None:
         raise TokenError("no DPoP or Bearer credentials", code=NO_CREDENTIALS)
-    token = rest.lstrip(" ")
-    if not token or _TOKEN68.fullmatch(token) is None:
-        raise MalformedTokenError("the credentials are not a token68 value")
-    return scheme, token
+    return found
 
 
 def _quote(value: str) -> str:
