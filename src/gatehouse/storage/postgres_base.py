@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 import select
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from gatehouse._distribution import install_hint
@@ -51,7 +51,11 @@ T = TypeVar("T")
 Connection = psycopg.Connection[Any]
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+# Retried because the server guarantees nothing was written: a serialization failure or
+# deadlock rolled the transaction back, and AdminShutdown (57P01) is what a backend
+# terminated (pg_terminate_backend, a fast shutdown) answers instead of running the
+# statement a request sent just as it was killed (the next attempt takes a live one).
+_RETRIABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.AdminShutdown)
 _RETRIES = 3
 _IDLE = psycopg.pq.TransactionStatus.IDLE
 
@@ -70,6 +74,11 @@ def translate_postgres_error(exc: psycopg.Error) -> StorageError:
 
 def _check_connection(conn: Connection) -> None:
     """Refuse a pooled connection the server has closed, without a round trip.
+
+    Called by ``_checkout``, not given to the pool as its ``check``: psycopg_pool waits
+    1 s, 2 s, 4 s … between failed checks, so an idle pool whose every connection died
+    in a restart failed its first request after 5 s (issue 16 §3). ``_checkout`` drops
+    each dead connection at once and takes the next, or a fresh one.
 
     An idle connection has nothing to read; after a server restart, failover or
     ``pg_terminate_backend`` its socket turns readable (the FATAL message, then EOF).
@@ -159,8 +168,7 @@ class PostgresBase(SQLSeam):
             max_size=pool_size,
             open=False,
             # A connection the server dropped (restart, failover, idle kill) is
-            # replaced at checkout rather than failing the request that draws it.
-            check=_check_connection,
+            # replaced at checkout (``_checkout``) rather than failing the request.
             timeout=connect_timeout,
             name=f"gatehouse-{schema}",
         )
@@ -279,10 +287,31 @@ class PostgresBase(SQLSeam):
 
         return self._attempt(transaction)
 
+    @contextmanager
+    def _checkout(self) -> Iterator[Connection]:
+        """A live pooled connection, in the pool's ``with conn`` behaviour (commit or
+        roll back, then return it). Dead ones are closed and handed back at once (the
+        pool opens a replacement in the background): at most one per pooled connection,
+        then a fresh one, within one connect time."""
+        for _ in range(self._pool.max_size + 1):
+            conn = self._pool.getconn()
+            try:
+                _check_connection(conn)
+            except psycopg.OperationalError:
+                self._pool.putconn(conn)
+                continue
+            try:
+                with conn:
+                    yield conn
+            finally:
+                self._pool.putconn(conn)
+            return
+        raise psycopg.OperationalError("no live connection to the server")
+
     def _attempt(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES + 1):
             try:
-                with self._pool.connection() as conn:
+                with self._checkout() as conn:
                     return work(conn)
             except _RETRIABLE as exc:
                 if attempt == _RETRIES:
