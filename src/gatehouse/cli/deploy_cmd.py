@@ -56,7 +56,14 @@ def _write_atomically(path: Path, text: str) -> None:
     type=click.Choice(SIGNING_ALGORITHMS),
     help="The deployed issuer's algorithm (default: [issuer] signing_alg).",
 )
-@click.option("--code-uri", default=".", show_default=True, help="CodeUri of every function.")
+@click.option(
+    "--code-uri",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("lambda"),
+    show_default=True,
+    help="Folder to stage the functions' code in (their CodeUri): requirements.txt and the"
+    " handlers' packages, never .gatehouse/ or tests. Replaced on every run.",
+)
 @click.option(
     "--runtime",
     type=click.Choice(LAMBDA_PYTHON_RUNTIMES),
@@ -72,13 +79,17 @@ def sam(
     output: Path,
     authorizer: str,
     signing_alg: str | None,
-    code_uri: str,
+    code_uri: Path,
     runtime: str,
     force: bool,
 ) -> None:
     """Write a SAM template: the token service on Lambda + HTTP API (PostgreSQL URL and
     key-encryption key as NoEcho parameters), and the [[functions]] behind a second
     HTTP API, protected by its JWT authorizer or a gatehouse Lambda authorizer."""
+    from importlib.metadata import version
+
+    from gatehouse._distribution import DISTRIBUTION
+    from gatehouse.deploy.package import stage_code
     from gatehouse.deploy.protection import override_protection
     from gatehouse.deploy.sam import render_template, sam_template
     from gatehouse.deploy.spec import DeploySpec
@@ -103,18 +114,25 @@ def sam(
         signing_alg=signing_alg or settings.issuer.signing_alg,
         access_token_ttl=settings.issuer.access_token_ttl,
         runtime=runtime,
-        code_uri=code_uri,
+        code_uri=Path(os.path.relpath(code_uri.absolute(), output.absolute().parent)).as_posix(),
         services=services,
     )
     template = sam_template(spec)
+    project = state.config_path.absolute().parent if state.config_path.is_file() else Path()
+    staged = stage_code(project, code_uri, services, version=version(DISTRIBUTION))
     _write_atomically(output, render_template(template))
     summary = {
         "output": str(output),
+        "code_uri": str(staged.folder),
+        "requirements": [staged.requirement],
+        "packages": list(staged.packages),
         "signing_alg": spec.signing_alg,
         "services": {s.name: s.protection.value for s in services},
         "resources": sorted(template["Resources"]),
     }
     lines = [f"Wrote {escape(str(output))} (token service signing with {spec.signing_alg})"]
+    shipped = ", ".join([staged.requirement, *staged.packages])
+    lines.append(f"Staged {escape(str(code_uri))}/ (CodeUri): {escape(shipped)}")
     lines += [f"  {escape(s.name)}: {s.protection.value} protection" for s in services]
     lines.append("Next: sam build && sam deploy --guided   (see docs/deploy.md)")
     output_of(ctx).message(summary, "\n".join(lines))
