@@ -37,4 +37,4 @@ def test_event_url_is_the_one_the_client_used(payload: str) -> None:
 def test_client_forwarded_proto_is_replaced() -> None:
     """A client's X-Forwarded-Proto never reaches the function; the gateway's own does."""
     scope = {"scheme": "http", "headers": [(b"X-Forwarded-Proto", b"https")]}
-    assert [v for k, v in _forwarded(scope) if k == "x-forwarded-proto"] == ["http"]
+    assert [v for k, v in _forwarded(scope) if k.lower() == "x-forwarded-proto"] == ["http"]

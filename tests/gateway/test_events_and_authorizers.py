@@ -10,19 +10,16 @@ from typing import Any
 import pytest
 
 from gatehouse import ManualClock
+from gatehouse.gateway.authorizer_events import request_authorizer_event
 from gatehouse.gateway.authorizers import LambdaAuthorizer
-from gatehouse.gateway.events import (
-    DevRequest,
-    authorizer_event,
-    http_response,
-    proxy_event,
-)
+from gatehouse.gateway.events import DevRequest, proxy_event
+from gatehouse.gateway.responses import http_response
 
 
 def _request(path: str = "/profiles/42", token: str | None = "Bearer t") -> DevRequest:
-    headers = [("accept", "*/*"), ("cookie", "a=1; b=2"), ("user-agent", "curl")]
+    headers = [("Accept", "*/*"), ("Cookie", "a=1; b=2"), ("User-Agent", "curl")]
     if token:
-        headers.append(("authorization", token))
+        headers.append(("Authorization", token))
     return DevRequest(
         method="GET",
         path=path,
@@ -32,6 +29,7 @@ def _request(path: str = "/profiles/42", token: str | None = "Bearer t") -> DevR
         source_ip="127.0.0.1",
         route_path="/profiles/{sub}",
         path_parameters={"sub": "42"},
+        epoch=1_700_000_000.0,
     )
 
 
@@ -56,7 +54,7 @@ def test_proxy_events_carry_the_fields_api_gateway_sends(
 ) -> None:
     """Every top-level and requestContext field of the recorded event is present locally."""
     recorded = _recorded(shared_dir, recording)
-    event = proxy_event(_request(), payload, None, now=1_700_000_000.0)
+    event = proxy_event(_request(), payload, None)
     assert set(recorded) - OPTIONAL <= set(event)
     assert set(recorded["requestContext"]) - OPTIONAL <= set(event["requestContext"])
 
@@ -73,9 +71,10 @@ def test_authorizer_events_carry_the_recorded_fields(
 ) -> None:
     """REQUEST authorizer inputs have the recorded fields, and no request body."""
     recorded = _recorded(shared_dir, recording)
-    event = authorizer_event(_request(), payload)
+    event = request_authorizer_event(_request(), payload, ["Bearer t"])
     assert set(recorded) - OPTIONAL <= set(event)
     assert "body" not in event
+    assert "isBase64Encoded" not in event
     assert event["type"] == "REQUEST"
 
 
@@ -131,40 +130,39 @@ def test_cache_is_keyed_by_identity_and_rechecked_per_route() -> None:
     """A cached Allow for one ARN is re-evaluated for another (403), without a new call,
     and the authorizer runs again once the TTL has passed."""
     clock = ManualClock()
-    profile = _request("/profile").method_arn
-    handler = CountingAuthorizer(_policy(profile))
+    profile = _request("/profile")
+    handler = CountingAuthorizer(_policy(profile.method_arn))
     authorizer = LambdaAuthorizer(handler, ttl=300, simple_responses=False, clock=clock)
-    first = authorizer.authorize({}, "Bearer t", profile, None)
+    first = authorizer.authorize(profile, None)
     assert (first.status, first.cached, first.context) == (
         200,
         False,
         {"sub": "alice", "principalId": "alice"},
     )
-    other = authorizer.authorize({}, "Bearer t", _request("/profiles/x").method_arn, None)
+    other = authorizer.authorize(_request("/profiles/x"), None)
     assert (other.status, other.cached, handler.calls) == (403, True, 1)
     clock.advance(301)
-    assert authorizer.authorize({}, "Bearer t", profile, None).cached is False
+    assert authorizer.authorize(profile, None).cached is False
     assert handler.calls == 2
 
 
 def test_unauthorized_and_failures() -> None:
     """'Unauthorized' → 401 (not cached); any other exception → 500; no identity → 401
     without calling the authorizer."""
-    arn = _request().method_arn
+    request = _request()
     refusing = CountingAuthorizer(Exception("Unauthorized"))
     authorizer = LambdaAuthorizer(refusing, ttl=300, simple_responses=False)
-    assert authorizer.authorize({}, "Bearer t", arn, None).status == 401
-    assert authorizer.authorize({}, "Bearer t", arn, None).status == 401
+    assert authorizer.authorize(request, None).status == 401
+    assert authorizer.authorize(request, None).status == 401
     assert refusing.calls == 2
     broken = LambdaAuthorizer(
         CountingAuthorizer(RuntimeError("bug")), ttl=0, simple_responses=False
     )
-    assert broken.authorize({}, "Bearer t", arn, None).status == 500
-    unused = CountingAuthorizer(_policy(arn))
+    assert broken.authorize(request, None).status == 500
+    unused = CountingAuthorizer(_policy(request.method_arn))
+    anonymous = _request(token=None)
     assert (
-        LambdaAuthorizer(unused, ttl=0, simple_responses=False)
-        .authorize({}, None, arn, None)
-        .status
+        LambdaAuthorizer(unused, ttl=0, simple_responses=False).authorize(anonymous, None).status
         == 401
     )
     assert unused.calls == 0
@@ -172,16 +170,18 @@ def test_unauthorized_and_failures() -> None:
 
 def test_simple_responses_and_explicit_deny() -> None:
     """HTTP API simple responses pass their context; an explicit Deny beats an Allow."""
-    arn = _request().method_arn
+    request = _request()
+    arn = request.method_arn
     simple = LambdaAuthorizer(
         CountingAuthorizer({"isAuthorized": True, "context": {"sub": "s"}}),
         ttl=0,
         simple_responses=True,
     )
-    assert simple.authorize({}, "Bearer t", arn, None).context == {"sub": "s"}
+    assert simple.authorize(request, None).context == {"sub": "s"}
     both = _policy(arn)
     both["policyDocument"]["Statement"].append(
         {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": arn.rsplit("/", 2)[0] + "/*"}
     )
     denying = LambdaAuthorizer(CountingAuthorizer(both), ttl=0, simple_responses=False)
-    assert denying.authorize({}, "Bearer t", arn, None).status == 403
+    decision = denying.authorize(request, None)
+    assert (decision.status, decision.explicit) == (403, True)

@@ -13,7 +13,8 @@ from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import Protection, Route, ServiceSpec, route_pattern
 from gatehouse.gateway.app import DevGateway
 from gatehouse.gateway.authorizers import LambdaAuthorizer
-from gatehouse.gateway.handlers import DevFunction
+from gatehouse.gateway.events import DevRequest
+from gatehouse.gateway.handlers import DevFunction, InProcess
 from gatehouse.service.settings_checks import check_function_routes, token_service_routes
 
 
@@ -28,7 +29,7 @@ async def _upstream(scope: Any, receive: Any, send: Any) -> None:  # pragma: no 
 def _function(protection: Protection, **extra: Any) -> DevFunction:
     route = Route("GET", "/orders")
     spec = ServiceSpec("orders", "svc.orders.handler", (route,), protection=protection, **extra)
-    return DevFunction(spec, _handler, None, ((route, route_pattern(route)),))
+    return DevFunction(spec, InProcess(_handler), None, ((route, route_pattern(route)),))
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,8 @@ def test_authorizer_failure_is_logged_with_its_traceback() -> None:
         raise RuntimeError("bug in the authorizer")
 
     authorizer = LambdaAuthorizer(broken, ttl=0, simple_responses=True, log=lines.append)
-    decision = authorizer.authorize({}, "Bearer t", "arn:x", None)
+    request = DevRequest("GET", "/x", "", (("Authorization", "Bearer t"),), b"", "::1", "/x", {})
+    decision = authorizer.authorize(request, None)
     assert decision.status == 500
     assert len(lines) == 1
     assert "Traceback (most recent call last)" in lines[0]

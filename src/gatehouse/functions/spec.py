@@ -12,11 +12,40 @@ from dataclasses import dataclass
 
 from gatehouse.errors import ConfigurationError
 
-__all__ = ["Protection", "Route", "ServiceSpec", "parse_route", "route_pattern"]
+__all__ = [
+    "DEFAULT_MEMORY",
+    "DEFAULT_TIMEOUT",
+    "Protection",
+    "Route",
+    "ServiceSpec",
+    "identity_source",
+    "parse_route",
+    "route_pattern",
+]
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
 _PATH = re.compile(r"^/[A-Za-z0-9._~\-/{}+]*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
+DEFAULT_TIMEOUT = 3.0  # Lambda's default function timeout, seconds (max 900)
+DEFAULT_MEMORY = 128  # Lambda's default memory size, MB (128 to 10240)
+_SOURCE = re.compile(
+    r"^(?:\$request|method\.request)\.(header|querystring)\.([A-Za-z0-9!#$%&'*+.^_`|~-]+)$"
+)
+
+
+def identity_source(text: str) -> tuple[str, str]:
+    """An authorizer identity source as ``(where, name)``: ``"Authorization"`` (a header),
+    ``"$request.header.X"`` / ``"$request.querystring.x"`` (HTTP API selection
+    expressions) or ``"method.request.header.X"`` (REST mapping expressions)."""
+    found = _SOURCE.fullmatch(text)
+    if found:
+        return found.group(1), found.group(2)
+    if re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", text):
+        return "header", text
+    raise ConfigurationError(
+        f"identity source {text!r}: expected a header name or"
+        ' "$request.header.NAME" / "$request.querystring.NAME"'
+    )
 
 
 class Protection(enum.Enum):
@@ -73,6 +102,11 @@ class ServiceSpec:
     payload: str = "2.0"  # the event format the handler expects: "1.0" (REST) or "2.0"
     # RFC 9449: the routes take DPoP-bound tokens (Authorization: DPoP + a DPoP proof).
     dpop: bool = False
+    timeout: float = DEFAULT_TIMEOUT  # seconds the handler may run (Lambda's Timeout)
+    memory: int = DEFAULT_MEMORY  # MB of address space the worker gets (Lambda's MemorySize)
+    authorizer_type: str = "request"  # "request" or "token" (REST TOKEN authorizers)
+    # What the Lambda authorizer's cache is keyed on (API Gateway's identity sources).
+    identity_sources: tuple[str, ...] = ("Authorization",)
 
     def __post_init__(self) -> None:
         if self.payload not in ("1.0", "2.0"):
@@ -98,6 +132,40 @@ class ServiceSpec:
                 f"function {self.name!r}: dpop = true needs authorizer_ttl = 0 (a cached"
                 " decision would accept a replayed DPoP proof)"
             )
+        self._check_runtime()
+
+    def _check_runtime(self) -> None:
+        if not 0 < self.timeout <= 900:
+            raise ConfigurationError(
+                f"function {self.name!r}: timeout must be more than 0 and at most 900 seconds"
+            )
+        if not 128 <= self.memory <= 10240:
+            raise ConfigurationError(
+                f"function {self.name!r}: memory must be between 128 and 10240 MB"
+            )
+        if self.authorizer_type not in ("request", "token"):
+            raise ConfigurationError(
+                f'function {self.name!r}: authorizer_type must be "request" or "token"'
+            )
+        if self.authorizer_type == "token" and (
+            self.payload != "1.0" or len(self.identity_sources) != 1
+        ):
+            # TOKEN authorizers exist on REST APIs only, with one header as the token.
+            raise ConfigurationError(
+                f'function {self.name!r}: authorizer_type = "token" needs event = "v1" (REST)'
+                " and exactly one identity source"
+            )
+        for source in self.identity_sources:
+            where, _ = identity_source(source)
+            if self.authorizer_type == "token" and where != "header":
+                raise ConfigurationError(
+                    f"function {self.name!r}: a TOKEN authorizer reads its token from a header"
+                )
+
+    @property
+    def identity(self) -> tuple[tuple[str, str], ...]:
+        """The identity sources parsed: ``(("header", "Authorization"),)``."""
+        return tuple(identity_source(s) for s in self.identity_sources)
 
     @property
     def logical_name(self) -> str:

@@ -7,6 +7,10 @@ calls this once for both. ``auth`` is ``none`` (the handler verifies), ``jwt`` o
 such as ``scope = ["admin"]`` would otherwise leave the route open to any valid token,
 so an unknown key is an error naming the nearest known one. ``dpop = true`` declares
 that the routes take DPoP-bound tokens (RFC 9449); their authorizer then never caches.
+``timeout`` (seconds, Lambda's default 3) and ``memory`` (MB, default 128) are what the
+dev gateway enforces on the function's worker; ``authorizer_type = "token"`` makes a REST
+(``event = "v1"``) Lambda authorizer a TOKEN one, and ``identity_sources`` (default
+``["Authorization"]``) names what API Gateway keys the authorizer's cache on.
 """
 
 from __future__ import annotations
@@ -16,7 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatehouse.errors import ConfigurationError, UnknownSettingError
-from gatehouse.functions.spec import Protection, Route, ServiceSpec, parse_route
+from gatehouse.functions.spec import (
+    DEFAULT_MEMORY,
+    DEFAULT_TIMEOUT,
+    Protection,
+    Route,
+    ServiceSpec,
+    parse_route,
+)
 
 __all__ = ["check_unique_routes", "services_from_document"]
 
@@ -34,9 +45,22 @@ _KEYS = frozenset(
         "ttl",
         "environment",
         "dpop",
+        "timeout",
+        "memory",
+        "authorizer_type",
+        "identity_sources",
     }
 )
-_AUTH_KEYS = frozenset({"type", "scopes", "authorizer", "authorizer_ttl", "ttl"})
+# Written flat or in [functions.auth].
+_AUTH_FLAT = (
+    "scopes",
+    "authorizer",
+    "authorizer_ttl",
+    "ttl",
+    "authorizer_type",
+    "identity_sources",
+)
+_AUTH_KEYS = frozenset({"type", *_AUTH_FLAT})
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -50,7 +74,7 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
 def _auth(entry: Mapping[str, Any], where: str, source: str) -> dict[str, Any]:
     """The auth settings, flat or from ``[functions.auth]`` (not both)."""
     auth = entry.get("auth", "none")
-    flat = {k: entry[k] for k in ("scopes", "authorizer", "authorizer_ttl", "ttl") if k in entry}
+    flat = {k: entry[k] for k in _AUTH_FLAT if k in entry}
     if not isinstance(auth, Mapping):
         return {"type": auth, **flat}
     for key in auth:
@@ -70,6 +94,31 @@ def _ttl(auth: Mapping[str, Any], where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ConfigurationError(f"{where} authorizer_ttl: expected a whole number of seconds")
     return value
+
+
+def _number(entry: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = entry.get(key, default)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ConfigurationError(f"{where} {key}: expected a number")
+    return value
+
+
+def _runtime(entry: Mapping[str, Any], auth: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Lambda's per-function settings: timeout (s), memory (MB), the authorizer's kind and
+    identity sources (what its cache is keyed on)."""
+    memory = _number(entry, "memory", DEFAULT_MEMORY, where)
+    if not isinstance(memory, int):
+        raise ConfigurationError(f"{where} memory: expected a whole number of MB")
+    kind = auth.get("authorizer_type", "request")
+    if not isinstance(kind, str):
+        raise ConfigurationError(f'{where} authorizer_type: expected "request" or "token"')
+    sources = _strings(auth.get("identity_sources", ["Authorization"]), "identity_sources", where)
+    return {
+        "timeout": float(_number(entry, "timeout", DEFAULT_TIMEOUT, where)),
+        "memory": memory,
+        "authorizer_type": kind,
+        "identity_sources": sources,
+    }
 
 
 def _service(entry: Any, index: int, source: str) -> ServiceSpec:
@@ -129,6 +178,7 @@ def _service(entry: Any, index: int, source: str) -> ServiceSpec:
         environment=tuple((str(k), v) for k, v in environment.items()),
         payload=payload,
         dpop=dpop,
+        **_runtime(entry, auth, where),
     )
 
 

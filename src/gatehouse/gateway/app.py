@@ -1,20 +1,22 @@
 """The local gateway: one ASGI app in front of the token service and the functions.
 
-A request matching a function's route becomes an API Gateway event, passes that
-function's auth (none, the JWT authorizer with signature checks against the token
-service's own keys, or a Lambda authorizer with API Gateway's cache), and the handler
-runs in a worker thread, so a handler that calls back into this server (orders → token
-service → profile) never blocks the event loop. Anything else goes to the token
-service. A handler that raises answers 502 like API Gateway and the server keeps going.
-Each request is logged with its route, status, latency and auth decision.
+A request matching a function's route becomes an API Gateway event (with its own
+request ids and time), passes that function's auth (none, the JWT authorizer with
+signature checks against the token service's own keys, or a Lambda authorizer with API
+Gateway's cache), and is handed to the function's worker process off the event loop, so
+a handler that calls back into this server (orders → token service → profile) never
+blocks it. The invocation payload (the event's JSON) and the result are held to
+Lambda's 6 MB; a handler that raises, overruns its timeout or kills its worker answers
+502 like API Gateway and the server keeps going. Anything else goes to the token
+service. Each request is logged with a timestamp, its request id, route, status,
+latency and auth decision.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
-import traceback
+import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from types import SimpleNamespace
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from anyio import to_thread
 
 from gatehouse.adapters.bearer import read_credentials
+from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import (
     ConfigurationError,
     GatehouseError,
@@ -29,20 +32,27 @@ from gatehouse.errors import (
     TokenError,
 )
 from gatehouse.functions.spec import Protection
-from gatehouse.gateway.events import DevRequest, authorizer_event, http_response, proxy_event
+from gatehouse.gateway.events import DevRequest, proxy_event
 from gatehouse.gateway.handlers import DevFunction
+from gatehouse.gateway.refusals import refusal
+from gatehouse.gateway.responses import MAX_PAYLOAD, http_response
+from gatehouse.gateway.sandbox import FunctionError
 from gatehouse.verify import Verifier
 
-__all__ = ["DevGateway"]
+__all__ = ["MAX_BODY", "MAX_PAYLOAD", "DevGateway"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
 ]
-MAX_BODY = 6 * 1024 * 1024
-"""Lambda's limit on a synchronous invocation's payload (6 MB): a larger request can never
-reach a deployed function (API Gateway answers 413), so it must not reach one locally."""
+Answer = tuple[int, list[tuple[str, str]], bytes]
+MAX_BODY = 10 * 1024 * 1024
+"""API Gateway's own limit on a request body (10 MB): reading stops there. What reaches a
+function is then held to Lambda's ``MAX_PAYLOAD`` on the whole event, not the body."""
+HEADER_NAMES = "gatehouse.header_names"
+"""Scope key where the gateway's HTTP protocol (``gateway.protocol``) keeps the header
+names as the client wrote them; ASGI servers lower-case ``headers``."""
 
 
 async def _read_body(receive: Callable[[], Awaitable[Message]]) -> bytes | None:
@@ -58,32 +68,37 @@ async def _read_body(receive: Callable[[], Awaitable[Message]]) -> bytes | None:
             return b"".join(chunks)
 
 
-async def _send(
-    send: Callable[[Message], Awaitable[None]],
-    status: int,
-    headers: list[tuple[str, str]],
-    body: bytes,
-) -> None:
-    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers if k != "content-length"]
+async def _send(send: Callable[[Message], Awaitable[None]], answer: Answer) -> None:
+    status, headers, body = answer
+    raw = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in headers
+        if k.lower() != "content-length"
+    ]
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
 
+def _canonical(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
 def _forwarded(scope: Scope) -> tuple[tuple[str, str], ...]:
-    """The request's headers as API Gateway forwards them: ``X-Forwarded-Proto`` is the
+    """The request's headers as API Gateway forwards them, names in the client's case
+    (canonical case when the server did not keep it): ``X-Forwarded-Proto`` is the
     gateway's own (the scheme the client used), never the client's, so a function can
     rebuild the URL the client addressed (a DPoP proof's ``htu``, RFC 9449 §4.3)."""
+    pairs = list(scope["headers"])
+    names = scope.get(HEADER_NAMES)
+    if not isinstance(names, list) or len(names) != len(pairs):
+        names = [_canonical(k.decode("latin-1")) for k, _ in pairs]
     headers = tuple(
-        (k.decode("latin-1").lower(), v.decode("latin-1"))
-        for k, v in scope["headers"]
+        (str(name), v.decode("latin-1"))
+        for name, (k, v) in zip(names, pairs, strict=True)
         if k.lower() != b"x-forwarded-proto"
     )
-    return (*headers, ("x-forwarded-proto", str(scope.get("scheme") or "http")))
-
-
-def _message(status: int, text: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("content-type", "application/json")], json.dumps({"message": text}).encode()
+    return (*headers, ("X-Forwarded-Proto", str(scope.get("scheme") or "http")))
 
 
 class DevGateway:
@@ -94,6 +109,7 @@ class DevGateway:
         *,
         verifier: Verifier | None,
         log: Callable[[str], None],
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         for function in functions:
             # Real checks, not asserts (gone under python -O): a guarded route without its
@@ -110,6 +126,11 @@ class DevGateway:
         self._functions = functions
         self._verifier = verifier
         self._log = log
+        self._clock = clock
+
+    def _line(self, text: str) -> None:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self._clock.time()))
+        self._log(f"{stamp}Z {text}")
 
     async def __call__(
         self,
@@ -143,58 +164,56 @@ class DevGateway:
 
         await self._upstream(scope, receive, noting)
         elapsed = (time.perf_counter() - started) * 1000
-        self._log(
+        self._line(
             f"{scope['method']} {scope['path']} → {status[0]} {elapsed:.1f} ms [token service]"
         )
 
     async def _jwt(
         self, function: DevFunction, request: DevRequest
-    ) -> tuple[int, dict[str, Any] | None, str]:
+    ) -> tuple[str | None, dict[str, Any] | None, str]:
         if self._verifier is None:  # refused in __init__; never fall through to "open"
-            return 500, None, "jwt: no verifier"
+            return "authorizer-failed", None, "jwt: no verifier"
         try:
             # The one Authorization parser (RFC 6750 §2.1); the JWT authorizer reads Bearer
             # only, so a DPoP-scheme request is "no token" here, as in AWS.
             found = read_credentials(request.header_values("authorization"))
             if found is None:
-                return 401, None, "jwt: no token"
+                return "unauthorized", None, "jwt: no token"
             claims = await self._verifier.verify_async(found[1], scopes=function.spec.scopes)
         except InsufficientScopeError:
-            return 403, None, "jwt: insufficient scope"
+            return "forbidden", None, "jwt: insufficient scope"
         except TokenError as exc:
-            return 401, None, f"jwt: {exc.code}"
+            return "unauthorized", None, f"jwt: {exc.code}"
         except GatehouseError as exc:  # keys unreadable: the store is down
-            return 503, None, f"jwt: {exc.code}"
+            return "unavailable", None, f"jwt: {exc.code}"
         values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in claims.items()}
         scopes = sorted(claims.scopes)
         if function.spec.payload == "1.0":
-            return 200, {"claims": values, "scopes": scopes}, "jwt: allow"
-        return 200, {"jwt": {"claims": values, "scopes": scopes}}, "jwt: allow"
+            return None, {"claims": values, "scopes": scopes}, "jwt: allow"
+        return None, {"jwt": {"claims": values, "scopes": scopes}}, "jwt: allow"
 
     async def _authorize(
-        self, function: DevFunction, request: DevRequest, context: Any
-    ) -> tuple[int, dict[str, Any] | None, str]:
+        self, function: DevFunction, request: DevRequest
+    ) -> tuple[str | None, dict[str, Any] | None, str]:
+        """(refusal case or None, requestContext.authorizer, log note)."""
         protection = function.spec.protection
         if protection is Protection.NONE:
-            return 200, None, "none (the handler checks)"
+            return None, None, "none (the handler checks)"
         if protection is Protection.JWT:
             return await self._jwt(function, request)
         if function.authorizer is None:  # refused in __init__; never fall through to "open"
-            return 500, None, "lambda: no authorizer"
-        event = authorizer_event(request, function.spec.payload)
-        decision = await to_thread.run_sync(
-            function.authorizer.authorize,
-            event,
-            request.header("authorization"),
-            request.method_arn,
-            context,
-        )
+            return "authorizer-failed", None, "lambda: no authorizer"
+        context = SimpleNamespace(aws_request_id=str(uuid.uuid4()))
+        decision = await to_thread.run_sync(function.authorizer.authorize, request, context)
         verdict = {200: "allow", 401: "unauthorized", 403: "deny"}.get(decision.status, "error")
         note = f"lambda: {verdict}{' (cached)' if decision.cached else ''}"
         if not decision.allowed:
-            return decision.status, None, note
+            case = {401: "unauthorized", 403: "denied"}.get(decision.status, "authorizer-failed")
+            if decision.explicit:
+                case = "denied-explicit"
+            return case, None, note
         ctx = dict(decision.context or {})
-        return 200, (ctx if function.spec.payload == "1.0" else {"lambda": ctx}), note
+        return None, (ctx if function.spec.payload == "1.0" else {"lambda": ctx}), note
 
     async def _serve(
         self,
@@ -208,6 +227,7 @@ class DevGateway:
         route, params = found
         body = await _read_body(receive)
         client = scope.get("client") or ("127.0.0.1", 0)
+        payload = function.spec.payload
         request = DevRequest(
             method=scope["method"],
             path=scope["path"],
@@ -217,44 +237,44 @@ class DevGateway:
             source_ip=client[0],
             route_path=route.path,
             path_parameters=params,
+            route_method=route.method,
+            epoch=self._clock.time(),
         )
-        context = SimpleNamespace(
-            function_name=function.spec.name,
-            aws_request_id="local",
-            get_remaining_time_in_millis=lambda: 30_000,
-        )
+        note = "-"
         if body is None:
-            status, headers, raw = _message(413, "Request Entity Too Large")
-            note = "-"
+            answer = refusal("too-large", payload)
         else:
-            status, authorizer, note = await self._authorize(function, request, context)
-            if status == 200:
-                status, headers, raw = await self._invoke(function, request, authorizer, context)
+            case, authorizer, note = await self._authorize(function, request)
+            if case is None:
+                answer = await self._invoke(function, request, authorizer)
             else:
-                text = {401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable"}.get(
-                    status, "Internal Server Error"
-                )
-                status, headers, raw = _message(status, text)
-        await _send(send, status, headers, raw)
+                answer = refusal(case, payload)
+        id_header = "x-amzn-RequestId" if payload == "1.0" else "apigw-requestid"
+        answer[1].append((id_header, request.request_id))
+        await _send(send, answer)
         elapsed = (time.perf_counter() - started) * 1000
-        name = function.spec.name
-        self._log(
-            f"{request.method} {request.path} → {status} {elapsed:.1f} ms [{name}] auth={note}"
+        self._line(
+            f"{request.request_id} {request.method} {request.path} → {answer[0]}"
+            f" {elapsed:.1f} ms [{function.spec.name}] auth={note}"
         )
 
     async def _invoke(
-        self,
-        function: DevFunction,
-        request: DevRequest,
-        authorizer: dict[str, Any] | None,
-        context: Any,
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
-        event = proxy_event(request, function.spec.payload, authorizer)
+        self, function: DevFunction, request: DevRequest, authorizer: dict[str, Any] | None
+    ) -> Answer:
+        payload = function.spec.payload
+        event = json.dumps(proxy_event(request, payload, authorizer)).encode()
+        name = function.spec.name
+        if len(event) > MAX_PAYLOAD:
+            # Lambda refuses an invocation payload over 6 MB, whatever the body's size.
+            self._line(f"[{name}] the event is {len(event)} bytes (limit {MAX_PAYLOAD})")
+            return refusal("too-large", payload)
+        invocation = str(uuid.uuid4())  # Lambda's request id, not API Gateway's
         try:
-            result = await to_thread.run_sync(function.handler, event, context)
-            return http_response(result, function.spec.payload)
-        except Exception:
+            result, size = await to_thread.run_sync(function.handler.invoke, event, invocation)
+            return http_response(result, payload, size)
+        except FunctionError as exc:
             # What API Gateway does when the function fails: 502, and the server goes on.
-            print(f"[{function.spec.name}] the handler raised:", file=sys.stderr)
-            traceback.print_exc()
-            return _message(502, "Internal server error")
+            self._line(f"[{name}] {invocation} {exc.kind}: {exc}")
+        except ValueError as exc:  # a malformed or oversized result
+            self._line(f"[{name}] {invocation} bad response: {exc}")
+        return refusal("function-failed", payload)

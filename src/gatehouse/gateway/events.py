@@ -1,53 +1,93 @@
-"""HTTP requests as the events API Gateway sends, and Lambda results back as HTTP.
+"""HTTP requests as the proxy events API Gateway sends a function.
 
-Field for field after the recorded events in ``../shared/events`` (REST API payload 1.0,
-HTTP API payload 2.0, and the REQUEST authorizer inputs), so a handler meets locally
-the same shapes it meets in AWS.
+Field for field after the recorded events in ``../shared/events`` and AWS's documented
+input formats (tests/gateway/fidelity.py holds the comparison): REST API payload 1.0
+keeps the client's header case, gives the last value of a repeated header in
+``headers`` and all of them in ``multiValueHeaders``, and sends the ``identity`` members
+an unauthenticated caller has as ``null``; HTTP API payload 2.0 lower-cases header
+names, comma-joins repeats and moves every ``Cookie`` header's pairs to ``cookies``.
+The authorizer inputs are in ``authorizer_events``.
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["DevRequest", "authorizer_event", "http_response", "proxy_event"]
+__all__ = ["ACCOUNT", "API_ID", "REGION", "STAGE_V1", "STAGE_V2", "DevRequest", "proxy_event"]
 
 ACCOUNT = "123456789012"
 API_ID = "gatehousedev"
 REGION = "us-east-1"
 STAGE_V1 = "dev"
+STAGE_V2 = "$default"
+# requestContext.identity of a caller without IAM, Cognito or API-key credentials: AWS
+# sends each of these as null (REST API proxy integration input format).
+_NULL_IDENTITY = (
+    "cognitoIdentityPoolId",
+    "accountId",
+    "cognitoIdentityId",
+    "caller",
+    "apiKey",
+    "apiKeyId",
+    "accessKey",
+    "principalOrgId",
+    "cognitoAuthenticationType",
+    "cognitoAuthenticationProvider",
+    "userArn",
+    "user",
+)
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _extended_request_id() -> str:
+    """API Gateway's second id (``extendedRequestId``), 16 base64 characters like AWS's."""
+    return base64.b64encode(secrets.token_bytes(12)).decode("ascii")[:15] + "="
 
 
 @dataclass(frozen=True, slots=True)
 class DevRequest:
+    """One request as the gateway received it; ids and time are per request (never shared)."""
+
     method: str
     path: str
     query: str
-    headers: tuple[tuple[str, str], ...]  # lower-cased names, in order
+    headers: tuple[tuple[str, str], ...]  # names as the client wrote them, in order
     body: bytes
     source_ip: str
     route_path: str  # the route's template, e.g. /profiles/{sub}
     path_parameters: Mapping[str, str]
+    route_method: str = ""  # the route's method: "ANY" for an ANY route; "" = method
+    request_id: str = field(default_factory=_request_id)
+    extended_request_id: str = field(default_factory=_extended_request_id)
+    epoch: float = field(default_factory=time.time)
 
     @property
     def route_key(self) -> str:
-        return f"{self.method} {self.route_path}"
+        """``ANY /orders`` for an ANY route, as AWS reports it (not the request's method)."""
+        return f"{self.route_method or self.method} {self.route_path}"
 
     def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case)."""
+        wanted = name.lower()
         for key, value in self.headers:
-            if key == name:
+            if key.lower() == wanted:
                 return value
         return None
 
     def header_values(self, name: str) -> tuple[str, ...]:
-        """Every value of header ``name`` (lower case), in order."""
-        return tuple(value for key, value in self.headers if key == name)
+        """Every value of header ``name`` (any case), in order."""
+        wanted = name.lower()
+        return tuple(value for key, value in self.headers if key.lower() == wanted)
 
     @property
     def domain_name(self) -> str:
@@ -56,22 +96,27 @@ class DevRequest:
         return self.header("host") or f"{API_ID}.execute-api.{REGION}.amazonaws.com"
 
     @property
+    def domain_prefix(self) -> str:
+        """The first label of the host, without a port (``requestContext.domainPrefix``)."""
+        return self.domain_name.split(".", 1)[0].split(":", 1)[0]
+
+    @property
     def method_arn(self) -> str:
-        return (
-            f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE_V1}/{self.method}{self.path}"
-        )
+        """REST: ``arn:aws:execute-api:region:account:api/stage/METHOD/path``."""
+        return self.arn(STAGE_V1)
+
+    @property
+    def route_arn(self) -> str:
+        """HTTP API: the same shape, with the stage the event names (``$default``)."""
+        return self.arn(STAGE_V2)
+
+    def arn(self, stage: str) -> str:
+        return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{stage}/{self.method}{self.path}"
 
 
 def _clf_time(epoch: float) -> str:
     """API Gateway's request time format: ``12/Mar/2020:19:03:58 +0000``."""
     return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch))
-
-
-def _joined_headers(request: DevRequest) -> dict[str, str]:
-    joined: dict[str, str] = {}
-    for key, value in request.headers:
-        joined[key] = f"{joined[key]},{value}" if key in joined else value
-    return joined
 
 
 def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -90,83 +135,79 @@ def _body(request: DevRequest) -> tuple[str | None, bool]:
         return base64.b64encode(request.body).decode("ascii"), True
 
 
-def proxy_event(
-    request: DevRequest,
-    payload: str,
-    authorizer: Mapping[str, Any] | None,
-    *,
-    now: float | None = None,
-) -> dict[str, Any]:
-    """The function's event, in payload format ``1.0`` or ``2.0``; ``authorizer`` is put
-    as is under ``requestContext.authorizer``."""
-    now = time.time() if now is None else now
-    body, encoded = _body(request)
-    query = parse_qsl(request.query, keep_blank_values=True)
-    request_id = str(uuid.uuid4())
-    agent = request.header("user-agent") or ""
-    if payload == "1.0":
-        multi_query = _multi(query)
-        context: dict[str, Any] = {
+def rest_parts(request: DevRequest) -> dict[str, Any]:
+    """What a REST proxy event and a REST REQUEST authorizer input share."""
+    query = _multi(parse_qsl(request.query, keep_blank_values=True))
+    multi_headers = _multi(list(request.headers))
+    identity: dict[str, Any] = dict.fromkeys(_NULL_IDENTITY)
+    identity["sourceIp"] = request.source_ip
+    identity["userAgent"] = request.header("user-agent") or ""
+    return {
+        "resource": request.route_path,
+        "path": request.path,
+        "httpMethod": request.method,
+        # REST: the last value of a repeated header (or query parameter); all in multi*.
+        "headers": {k: v[-1] for k, v in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": dict(request.path_parameters) or None,
+        "stageVariables": None,
+        "requestContext": {
             "accountId": ACCOUNT,
             "apiId": API_ID,
             "resourceId": "dev",
             "domainName": request.domain_name,
+            "domainPrefix": request.domain_prefix,
+            "extendedRequestId": request.extended_request_id,
             "stage": STAGE_V1,
-            "requestId": request_id,
+            "requestId": request.request_id,
             "resourcePath": request.route_path,
             "httpMethod": request.method,
             "path": f"/{STAGE_V1}{request.path}",
             "protocol": "HTTP/1.1",
-            "requestTime": _clf_time(now),
-            "requestTimeEpoch": int(now * 1000),
-            "identity": {"sourceIp": request.source_ip, "userAgent": agent},
-        }
-        if authorizer is not None:
-            context["authorizer"] = dict(authorizer)
-        return {
-            "resource": request.route_path,
-            "path": request.path,
-            "httpMethod": request.method,
-            "headers": _joined_headers(request),
-            "multiValueHeaders": _multi(list(request.headers)),
-            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": dict(request.path_parameters) or None,
-            "stageVariables": None,
-            "requestContext": context,
-            "body": body,
-            "isBase64Encoded": encoded,
-        }
-    cookies = [c.strip() for c in (request.header("cookie") or "").split(";") if c.strip()]
-    headers = {k: v for k, v in _joined_headers(request).items() if k != "cookie"}
-    context = {
-        "accountId": ACCOUNT,
-        "apiId": API_ID,
-        "domainName": request.domain_name,
-        "domainPrefix": API_ID,
-        "http": {
-            "method": request.method,
-            "path": request.path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": request.source_ip,
-            "userAgent": agent,
+            "requestTime": _clf_time(request.epoch),
+            "requestTimeEpoch": int(request.epoch * 1000),
+            "identity": identity,
         },
-        "requestId": request_id,
-        "routeKey": request.route_key,
-        "stage": "$default",
-        "time": _clf_time(now),
-        "timeEpoch": int(now * 1000),
     }
-    if authorizer is not None:
-        context["authorizer"] = dict(authorizer)
+
+
+def http_parts(request: DevRequest) -> dict[str, Any]:
+    """What an HTTP API 2.0 event and its REQUEST authorizer input share."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for key, value in request.headers:
+        name = key.lower()
+        if name == "cookie":  # every Cookie header, not only the first
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+            continue
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    query = parse_qsl(request.query, keep_blank_values=True)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": request.route_key,
         "rawPath": request.path,
         "rawQueryString": request.query,
         "headers": headers,
-        "requestContext": context,
-        "isBase64Encoded": encoded,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "domainName": request.domain_name,
+            "domainPrefix": request.domain_prefix,
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": request.source_ip,
+                "userAgent": request.header("user-agent") or "",
+            },
+            "requestId": request.request_id,
+            "routeKey": request.route_key,
+            "stage": STAGE_V2,
+            "time": _clf_time(request.epoch),
+            "timeEpoch": int(request.epoch * 1000),
+        },
     }
     if cookies:
         event["cookies"] = cookies
@@ -174,44 +215,26 @@ def proxy_event(
         event["queryStringParameters"] = {k: ",".join(v) for k, v in _multi(query).items()}
     if request.path_parameters:
         event["pathParameters"] = dict(request.path_parameters)
-    if body is not None:
-        event["body"] = body
     return event
 
 
-def authorizer_event(request: DevRequest, payload: str) -> dict[str, Any]:
-    """A REQUEST authorizer's input: REST style for ``1.0``, HTTP API 2.0 otherwise."""
+def proxy_event(
+    request: DevRequest, payload: str, authorizer: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The function's event, in payload format ``1.0`` or ``2.0``; ``authorizer`` is put
+    as is under ``requestContext.authorizer``."""
+    body, encoded = _body(request)
     if payload == "1.0":
-        event = proxy_event(request, "1.0", None)
-        event.pop("body")
-        event.pop("isBase64Encoded")
-        return {"type": "REQUEST", "methodArn": request.method_arn, **event}
-    event = proxy_event(request, "2.0", None)
-    event.pop("body", None)
-    identity = request.header("authorization")
-    return {
-        **event,
-        "type": "REQUEST",
-        "routeArn": request.method_arn,
-        "identitySource": [identity] if identity else [],
-    }
-
-
-def http_response(result: Any, payload: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    """A handler's return value as (status, headers, body); ``ValueError`` if malformed."""
-    if payload == "2.0" and not (isinstance(result, dict) and "statusCode" in result):
-        # HTTP API 2.0 infers a 200 JSON response from any other value.
-        return 200, [("content-type", "application/json")], json.dumps(result).encode()
-    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-        raise ValueError("a proxy response needs an integer statusCode")
-    headers: list[tuple[str, str]] = [
-        (str(k).lower(), str(v)) for k, v in (result.get("headers") or {}).items()
-    ]
-    for key, values in (result.get("multiValueHeaders") or {}).items():
-        headers += [(str(key).lower(), str(v)) for v in values]
-    headers += [("set-cookie", str(c)) for c in result.get("cookies") or ()]
-    body = result.get("body") or ""
-    if not isinstance(body, str):
-        raise ValueError("a proxy response body must be a string")
-    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-    return int(result["statusCode"]), headers, raw
+        event = rest_parts(request)
+        if authorizer is not None:
+            event["requestContext"]["authorizer"] = dict(authorizer)
+        event["body"] = body
+        event["isBase64Encoded"] = encoded
+        return event
+    event = http_parts(request)
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = dict(authorizer)
+    event["isBase64Encoded"] = encoded
+    if body is not None:
+        event["body"] = body
+    return event

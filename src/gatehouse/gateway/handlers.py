@@ -1,86 +1,76 @@
-"""The ``[[functions]]`` of ``gatehouse.toml``, imported and ready to route to.
+"""The ``[[functions]]`` of ``gatehouse.toml``, each behind its own worker processes.
 
-Every handler (and authorizer) is imported at start-up, so a wrong import path stops
+``load_functions`` builds, for every function (and every Lambda authorizer), a
+``FunctionRuntime`` with the function's own environment: the gateway's, the
+``GATEHOUSE_*`` values of the stack, the entry's ``environment`` table and the
+variables Lambda sets (``AWS_LAMBDA_FUNCTION_NAME``, ``AWS_REGION``, ``_HANDLER``...).
+``start_functions`` starts one worker of each at start-up, so a wrong import path stops
 ``gatehouse dev`` at once with one line naming the function, the path and the fix,
-rather than failing on the first request. Afterwards each call checks the handler's
-source file and re-imports the module when it changed (reload on save); a module that
-no longer imports answers 502, like a function whose deployment is broken.
+rather than failing on the first request.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
+import json
 import re
+import string
 import sys
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from gatehouse.errors import ConfigurationError, GatehouseError
+from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import Protection, Route, ServiceSpec, route_pattern
 from gatehouse.gateway.authorizers import LambdaAuthorizer
+from gatehouse.gateway.events import REGION
+from gatehouse.gateway.imports import Handler
+from gatehouse.gateway.sandbox import FunctionError, FunctionRuntime
 
-__all__ = ["DevFunction", "load_functions", "resolve"]
-
-Handler = Callable[[dict[str, Any], Any], Any]
-
-
-def resolve(path: str, what: str) -> Handler:
-    """``"package.module.attribute"`` → the callable it names."""
-    module_name, _, attribute = path.replace(":", ".").rpartition(".")
-    if not module_name:
-        raise ConfigurationError(f'{what}: handler {path!r} must be "package.module.function"')
-    try:
-        module = importlib.import_module(module_name)
-    except GatehouseError as exc:
-        raise ConfigurationError(f"{what}: {module_name} failed at import: {exc.message}") from exc
-    except Exception as exc:
-        raise ConfigurationError(
-            f"{what}: handler {path!r} does not import ({type(exc).__name__}: {exc}); run"
-            " `gatehouse dev` from the folder that contains the package, or fix the path"
-        ) from exc
-    handler = getattr(module, attribute, None)
-    if not callable(handler):
-        raise ConfigurationError(f"{what}: {module_name} has no callable {attribute!r}")
-    return handler  # type: ignore[no-any-return]
+__all__ = [
+    "DevFunction",
+    "InProcess",
+    "Invoker",
+    "close_functions",
+    "function_environment",
+    "load_functions",
+    "start_functions",
+]
 
 
-class ReloadingHandler:
-    """A handler that follows edits to its module's source file."""
+class Invoker(Protocol):
+    """How the gateway runs a function: the event's JSON in, (result, its size) out;
+    ``FunctionError`` when the invocation fails."""
 
-    def __init__(self, path: str, what: str) -> None:
-        self._module, _, self._attribute = path.replace(":", ".").rpartition(".")
-        self._handler = resolve(path, what)
-        self._lock = threading.Lock()
-        self._stamp = self._source_stamp()
+    def invoke(self, event: bytes, request_id: str) -> tuple[Any, int]: ...
 
-    def _source_stamp(self) -> int | None:
-        source = getattr(sys.modules.get(self._module), "__file__", None)
+    def __call__(self, event: dict[str, Any], context: Any) -> Any: ...
+
+
+class InProcess:
+    """A handler run in the gateway's own process (tests of the gateway's own rules);
+    the event still crosses as JSON, as it does to a worker."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    def invoke(self, event: bytes, request_id: str) -> tuple[Any, int]:
         try:
-            return os.stat(source).st_mtime_ns if source else None
-        except OSError:
-            return None
+            result = self._handler(json.loads(event), None)
+            return result, len(json.dumps(result))
+        except Exception as exc:
+            raise FunctionError(str(exc), kind="error") from exc
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
-        with self._lock:
-            stamp = self._source_stamp()
-            if stamp != self._stamp:
-                self._stamp = stamp
-                module = importlib.reload(sys.modules[self._module])
-                self._handler = getattr(module, self._attribute)
-                print(f"reloaded {self._module}", flush=True)
-            handler = self._handler
-        return handler(event, context)
+        return self._handler(event, context)
 
 
 @dataclass(frozen=True, slots=True)
 class DevFunction:
     spec: ServiceSpec
-    handler: Handler
+    handler: Invoker
     authorizer: LambdaAuthorizer | None
     patterns: tuple[tuple[Route, re.Pattern[str]], ...]
+    runtimes: tuple[FunctionRuntime, ...] = ()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route, pattern in self.patterns:
@@ -90,29 +80,100 @@ class DevFunction:
         return None
 
 
+def function_environment(
+    spec: ServiceSpec, name: str, handler: str, base: Mapping[str, str], parent: Mapping[str, str]
+) -> dict[str, str]:
+    """What one function's worker sees: ``parent`` (the gateway's environment), the
+    stack's ``base`` values, the entry's ``environment`` (``${GATEHOUSE_DEV_URL}``-style
+    values expanded) and Lambda's own variables, which nothing overrides."""
+    environ = {**parent, **base}
+    if spec.dpop:
+        # What deploy sets for dpop = true functions (adapters.dpop_env).
+        environ["GATEHOUSE_RESOURCE_DPOP"] = "on"
+    for key, value in spec.environment:
+        environ[key] = string.Template(value).safe_substitute(base)
+    environ.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info[0]}.{sys.version_info[1]}",
+            "_HANDLER": handler,
+            "LAMBDA_TASK_ROOT": base.get("GATEHOUSE_PROJECT_DIR", ""),
+        }
+    )
+    return environ
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def load_functions(
-    specs: tuple[ServiceSpec, ...], *, log: Callable[[str], None] | None = None
+    specs: tuple[ServiceSpec, ...],
+    *,
+    log: Callable[[str], None] | None = None,
+    base: Mapping[str, str] | None = None,
+    parent: Mapping[str, str] | None = None,
+    project: str = ".",
 ) -> tuple[DevFunction, ...]:
-    """Import every handler and authorizer now; ``log`` gets authorizer tracebacks."""
+    """A runtime per function and authorizer (no process starts until ``start_functions``
+    or the first invocation); ``log`` gets authorizer failures."""
+    say = log or _stderr
+    stack = dict(base or {})
+    outer = dict(parent or {})
     loaded = []
     for spec in specs:
         what = f"[[functions]] {spec.name}"
+
+        def runtime(name: str, handler: str, spec: ServiceSpec = spec) -> FunctionRuntime:
+            environ = function_environment(spec, name, handler, stack, outer)
+            return FunctionRuntime(
+                name,
+                handler,
+                timeout=spec.timeout,
+                memory=spec.memory,
+                project=project,
+                environ=environ,
+                log=say,
+            )
+
+        handler = runtime(spec.name, spec.handler)
+        runtimes = [handler]
         authorizer = None
         if spec.protection is Protection.LAMBDA:
             if spec.authorizer is None:  # ServiceSpec refuses this; a real check, not -O's assert
                 raise ConfigurationError(f"{what}: a Lambda authorizer needs a handler")
-            authorizer = LambdaAuthorizer(
-                ReloadingHandler(spec.authorizer, f"{what} authorizer"),
-                ttl=spec.authorizer_ttl,
-                simple_responses=spec.payload == "2.0",
-                log=log,
-            )
+            authorizer_runtime = runtime(f"{spec.name}-authorizer", spec.authorizer)
+            runtimes.append(authorizer_runtime)
+            authorizer = LambdaAuthorizer.for_spec(spec, authorizer_runtime, log=say)
         loaded.append(
             DevFunction(
                 spec,
-                ReloadingHandler(spec.handler, what),
+                handler,
                 authorizer,
                 tuple((r, route_pattern(r)) for r in spec.routes),
+                tuple(runtimes),
             )
         )
     return tuple(loaded)
+
+
+def start_functions(functions: tuple[DevFunction, ...]) -> None:
+    """One warm worker per function and authorizer now; the first import error stops it."""
+    try:
+        for function in functions:
+            for runtime in function.runtimes:
+                runtime.start()
+    except ConfigurationError:
+        close_functions(functions)
+        raise
+
+
+def close_functions(functions: tuple[DevFunction, ...]) -> None:
+    """Stop every worker."""
+    for function in functions:
+        for runtime in function.runtimes:
+            runtime.close()

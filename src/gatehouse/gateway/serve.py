@@ -11,9 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import string
 import sys
-from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,16 +42,6 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _environment(
-    environ: MutableMapping[str, str], base: Mapping[str, str], extra: list[tuple[str, str]]
-) -> None:
-    """What the functions read; ``${GATEHOUSE_DEV_URL}``-style values are expanded."""
-    for key, value in base.items():
-        environ.setdefault(key, value)
-    for key, value in extra:
-        environ.setdefault(key, string.Template(value).safe_substitute(base))
-
-
 def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: int | None) -> None:
     """Serve the token service and ``settings.functions`` until stopped.
 
@@ -63,7 +51,8 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
 
     from gatehouse.functions.spec import Protection
     from gatehouse.gateway.app import DevGateway
-    from gatehouse.gateway.handlers import load_functions
+    from gatehouse.gateway.handlers import close_functions, load_functions, start_functions
+    from gatehouse.gateway.protocol import CaseKeepingProtocol
     from gatehouse.service.app import create_app
     from gatehouse.service.compose import IssuerKeySource, build_token_service
     from gatehouse.service.issuer_status import issuer_status_lists
@@ -91,15 +80,14 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
             "GATEHOUSE_JWKS_URL": f"{url}/.well-known/jwks.json",
             "GATEHOUSE_TOKEN_URL": f"{url}/token",
         }
-        if any(s.dpop for s in specs):
-            # What deploy sets for dpop = true functions (adapters.dpop_env); here the
-            # functions share one process, so it is set for all (Bearer still works).
-            base["GATEHOUSE_RESOURCE_DPOP"] = "on"
-        _environment(os.environ, base, [kv for s in specs for kv in s.environment])
-        if project not in sys.path:
-            sys.path.insert(0, project)  # handlers import from the project folder
         service = build_token_service(settings, stores, bootstrap=True)
-        functions = load_functions(specs, log=_log)
+        # Each function gets its own worker processes and environment (the gateway's,
+        # these values, its own table); nothing is written to this process's os.environ
+        # or sys.path.
+        functions = load_functions(
+            specs, log=_log, base=base, parent=dict(os.environ), project=project
+        )
+        start_functions(functions)
         verifier = None
         if any(s.protection is Protection.JWT for s in specs):
             verifier = Verifier(
@@ -122,12 +110,19 @@ def run_gateway(settings: Settings, stores: OpenStores, host: str | None, port: 
             _log(f"  {function.spec.name}: {routes} (auth: {function.spec.protection.value})")
         if issuer != configured:
             _log(f"  issuer: {issuer} (this port; [issuer] url says {configured})")
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        uvicorn.Server(config).run(sockets=[sock])
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="on", access_log=False, http=CaseKeepingProtocol
+        )
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            close_functions(functions)
     finally:
         sock.close()
 
 
 def _log(line: str) -> None:
+    """A line as given: the start-up banner, and the request lines the gateway stamps
+    with the time from its own clock."""
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
