@@ -185,3 +185,21 @@ def test_in_process_verifier_of_the_dev_gateway_honours_lists(tmp_path: Path) ->
         assert fetcher.fetch(f"{ISSUER}/statuslists/1", 1.0, 1 << 20, served.etag).status == 304
     finally:
         stack.stores.close()
+
+
+def test_served_list_reads_the_same_in_an_independent_implementation(http: httpx.Client) -> None:
+    """The lst of GET /statuslists/1 loads with PyPI token-status-list: revoked bits 1."""
+    tsl = pytest.importorskip("token_status_list")
+    pairs = [
+        http.post("/login", json={"username": "alice", "password": PASSWORD}).json()
+        for _ in range(5)
+    ]
+    for pair in pairs[:2]:
+        http.post("/logout", json={"refresh_token": pair["refresh_token"]})
+    claims = decode_unverified(http.get("/statuslists/1").text)[1]
+    theirs = tsl.BitArray.from_b64(claims["status_list"]["bits"], claims["status_list"]["lst"])
+    indices = [
+        decode_unverified(p["access_token"])[1]["status"]["status_list"]["idx"] for p in pairs
+    ]
+    assert [theirs[i] for i in indices] == [1, 1, 0, 0, 0]
+    assert sum(theirs[i] for i in range(len(theirs))) == 2
