@@ -1,14 +1,11 @@
 """DPoP interop with independent implementations (npm): panva's ``dpop`` makes proofs that
 gatehouse checks; gatehouse's proofs pass ``jose``'s jwtVerify with EmbeddedJWK and the
 RFC 9449 §4.3 claim checks there. Needs ``npm ci`` in tests/interop/node (``.ci/run``
-does it): skipped locally with the reason when it has not run, a failure in CI."""
+does it): skipped locally with the reason when it has not run, a failure in CI
+(tests/interop/node_harness.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,39 +17,18 @@ from gatehouse.jose import JWK, decode_unverified
 from gatehouse.jose.dpop import check_proof
 from gatehouse.jose.dpop_make import make_proof
 
-NODE_DIR = Path(__file__).resolve().parent / "node"
+from .node_harness import NODE_DIR, node_or_skip, run_script
+
 HTU = "https://api.example.com/orders"
 TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
 
 
 def _node_or_skip() -> str:
-    node = shutil.which("node")
-    missing = None
-    if node is None:
-        missing = "node is not installed"
-    elif not (NODE_DIR / "node_modules" / "dpop").is_dir():
-        missing = f"run `npm ci` in {NODE_DIR}"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"DPoP interop must run in CI: {missing}")
-        pytest.skip(missing)
-    assert node is not None
-    return node
+    return node_or_skip(NODE_DIR, "dpop", "DPoP interop")
 
 
 def _run(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    node = _node_or_skip()
-    out = subprocess.run(
-        [node, "dpop_interop.mjs"],
-        cwd=NODE_DIR,
-        input=json.dumps(tasks),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    results: list[dict[str, Any]] = json.loads(out.stdout)
-    return results
+    return run_script(_node_or_skip(), "dpop_interop.mjs", tasks)
 
 
 @pytest.mark.parametrize("alg", ["ES256", "Ed25519", "RS256", "PS256"])

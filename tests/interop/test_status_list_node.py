@@ -1,16 +1,11 @@
 """Token Status List interop with an independent implementation (npm @sd-jwt/jwt-status-list,
 signatures by npm jose): our status list tokens verify and decode there, theirs here, for
-every bit width. Needs ``npm ci`` in tests/interop/status_list_node (``.ci/run`` does it):
-skipped locally with the reason when it has not run, a failure in CI."""
+every bit width. Needs ``npm ci`` in tests/interop/node (``.ci/run`` does it): skipped
+locally with the reason when it has not run, a failure in CI (tests/interop/node_harness.py)."""
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,34 +14,15 @@ from gatehouse.jose import JWK, parse_compact
 from gatehouse.jose.status_list import StatusListBuilder, decode_status_list
 from gatehouse.jose.status_list_token import encode_status_list_token, verify_status_list_token
 
-NODE_DIR = Path(__file__).resolve().parent / "status_list_node"
+from .node_harness import NODE_DIR, node_or_skip, run_script
+
 URI = "https://auth.example.com/statuslists/7"
 NOW = 1_700_000_000
 
 
 def _run(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    node = shutil.which("node")
-    missing = None
-    if node is None:
-        missing = "node is not installed"
-    elif not (NODE_DIR / "node_modules" / "@sd-jwt" / "jwt-status-list").is_dir():
-        missing = f"run `npm ci` in {NODE_DIR}"
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"status list interop must run in CI: {missing}")
-        pytest.skip(missing)
-    assert node is not None
-    out = subprocess.run(
-        [node, "status_list_interop.mjs"],
-        cwd=NODE_DIR,
-        input=json.dumps(tasks),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    results: list[dict[str, Any]] = json.loads(out.stdout)
-    return results
+    node = node_or_skip(NODE_DIR, "@sd-jwt/jwt-status-list", "status list interop")
+    return run_script(node, "status_list_interop.mjs", tasks)
 
 
 def _entries(bits: int, size: int, seed: int) -> dict[int, int]:
