@@ -8,6 +8,12 @@ from gatehouse.cli.deploy_cmd import deploy
 from gatehouse.cli.dev_cmd import dev
 from gatehouse.cli.init_cmd import init
 from gatehouse.cli.keys import keys
+from gatehouse.cli.maintain import (
+    client_disable,
+    client_rotate_secret,
+    sessions_purge,
+    user_grants,
+)
 from gatehouse.cli.migrate import migrate
 from gatehouse.cli.serve_cmd import serve
 from gatehouse.cli.sessions import sessions
@@ -19,6 +25,13 @@ __all__ = ["cli", "main"]
 cli = root
 for command in (init, dev, serve, users, clients, sessions, keys, token, migrate, deploy):
     cli.add_command(command)
+for group, command in (
+    (clients, client_disable),
+    (clients, client_rotate_secret),
+    (users, user_grants),
+    (sessions, sessions_purge),
+):
+    group.add_command(command)
 
 
 def main() -> None:
