@@ -26,7 +26,7 @@ from typing import Any
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.dpop.replay import ReplayCache
 from gatehouse.errors import ConfigurationError, InvalidClientError, UnauthorizedClientError
-from gatehouse.issuer.access_tokens import AccessTokenMinter, MintedToken
+from gatehouse.issuer.access_tokens import MintedToken
 from gatehouse.issuer.accounts import AccountManager
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
@@ -99,9 +99,7 @@ class TokenService(ClientAdministration, DPoPMethods, StatusListMethods, Exchang
             random=random,
         )
         self._status = self._make_status_lists(status_lists, config, stores, self._keys, clock)
-        self._minter = AccessTokenMinter(
-            config, self._keys, clock=clock, random=random, status=self._status
-        )
+        self._minter = self._minter_for(config)
         self._sessions = SessionManager(
             stores.sessions,
             stores.accounts,
@@ -252,10 +250,7 @@ class TokenService(ClientAdministration, DPoPMethods, StatusListMethods, Exchang
         config = self.config
         if ttl is not None:
             config = dataclasses.replace(config, access_token_ttl=ttl)
-        minter = AccessTokenMinter(
-            config, self._keys, clock=self._clock, random=self._random, status=self._status
-        )
-        return minter.mint(
+        return self._minter_for(config).mint(
             subject=subject,
             audience=choose_audience(config, audience, None),
             scope=parse_scope(list(scope)) or frozenset(),

@@ -8,10 +8,12 @@ else does. The rules live in ``issuer.status_lists``; the facade builds it once
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gatehouse.clock import Clock
 from gatehouse.errors import StorageUnavailableError
+from gatehouse.issuer.access_tokens import AccessTokenMinter
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.signing_keys import SigningKeyManager
@@ -27,6 +29,15 @@ class StatusListMethods:
 
     _status: StatusLists | None
     _audit: AuditLog
+    _keys: SigningKeyManager
+    _clock: Clock
+    _random: Callable[[int], bytes]
+
+    def _minter_for(self, config: IssuerConfig) -> AccessTokenMinter:
+        """A minter whose tokens carry a ``status`` claim when lists are on."""
+        return AccessTokenMinter(
+            config, self._keys, clock=self._clock, random=self._random, status=self._status
+        )
 
     @staticmethod
     def _make_status_lists(
