@@ -125,19 +125,36 @@ async def _whoami(request: Request) -> JSONResponse:
     )
 
 
+def verifier_for(served: Served, audience: str) -> Verifier:
+    """A resource server's verifier for ``audience``, keys fetched from the token service."""
+    return Verifier(
+        issuer=ISSUER,
+        audience=audience,
+        keys=RemoteJWKS(f"{served.auth_url}/.well-known/jwks.json", clock=served.api_clock),
+        algorithms=["ES256"],
+        clock=served.api_clock,
+    )
+
+
 def _api(verifier: Verifier | DPoPVerifier) -> Any:
     return BearerAuthMiddleware(Starlette(routes=[Route("/whoami", _whoami)]), verifier)
 
 
 @contextmanager
 def serve(
-    tmp_path: Path, *, api_dpop: bool = False, api_nonces: bool = False, **env: str
+    tmp_path: Path,
+    *,
+    api_dpop: bool = False,
+    api_nonces: bool = False,
+    audiences: str = API,
+    **env: str,
 ) -> Iterator[Served]:
-    """The token service over SQLite in ``tmp_path`` (``env``: extra settings) and the
-    API (``api_dpop``: DPoP accepted, ``api_nonces``: its nonces required)."""
+    """The token service over SQLite in ``tmp_path`` (``env``: extra settings;
+    ``audiences``: the issuer's, comma-separated) and the API (``api_dpop``: DPoP
+    accepted, ``api_nonces``: its nonces required)."""
     environ = {
         "GATEHOUSE_ISSUER_URL": ISSUER,
-        "GATEHOUSE_ISSUER_AUDIENCES": API,
+        "GATEHOUSE_ISSUER_AUDIENCES": audiences,
         "GATEHOUSE_ISSUER_DEFAULT_AUDIENCE": API,
         "GATEHOUSE_STORAGE_URL": f"sqlite:///{tmp_path / 'gatehouse.db'}",
         "GATEHOUSE_KEK": b64url_encode(secrets.token_bytes(32)),
