@@ -83,6 +83,7 @@ def create_app(
     close: Callable[[], None] | None = None,
     inline: bool = False,
     csrf_key: bytes | None = None,
+    degraded: Callable[[], tuple[str, ...]] = tuple,
 ) -> Starlette:
     """The ASGI app over ``service``; ``ping`` backs ``/health``, ``close`` runs at shutdown.
 
@@ -95,7 +96,14 @@ def create_app(
     # Without one (tests, a single process) a random key serves this app alone.
     key = csrf_key if csrf_key is not None else secrets.token_bytes(32)
     ctx = ServiceContext(
-        service, settings, ping, _jwks_max_age(service, settings), inline, login_threads, key
+        service,
+        settings,
+        ping,
+        _jwks_max_age(service, settings),
+        inline,
+        login_threads,
+        key,
+        degraded,
     )
 
     @asynccontextmanager

@@ -144,4 +144,5 @@ def build_app(
         close=opened.close,
         inline=inline,
         csrf_key=csrf_key,
+        degraded=opened.degraded,
     )

@@ -30,6 +30,8 @@ class ServiceContext:
     inline: bool = False
     login_threads: anyio.CapacityLimiter | None = None
     csrf_key: bytes = b""
+    degraded: Callable[[], tuple[str, ...]] = tuple
+    """The optional backends down now (``/health``)."""
     """Keys the CSRF token to the session (``service.cookies``); set by ``create_app``."""
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

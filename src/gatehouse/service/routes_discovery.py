@@ -71,4 +71,8 @@ async def health(request: Request) -> Response:
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_STORAGE)},
         )
+    down = await ctx.call(ctx.degraded)
+    if down:
+        # Serving, with less: e.g. Redis down, the login throttle on the main store.
+        return json_response({"status": "degraded", "storage": "up", "down": list(down)})
     return json_response({"status": "ok", "storage": "up"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatehouse.clock import Clock
-from gatehouse.errors import ConfigurationError
+from gatehouse.errors import ConfigurationError, StorageError
 from gatehouse.service.settings import StorageSettings
 from gatehouse.storage.ports import DenyList, FullStore, StoreLifecycle, Stores, ThrottleStore
 
@@ -30,11 +30,25 @@ class OpenStores:
 
     stores: Stores
     parts: tuple[StoreLifecycle, ...]
+    optional: tuple[tuple[str, StoreLifecycle], ...] = ()
+    """Parts the service runs without, by name (Redis: the throttle falls back)."""
 
     def ping(self) -> None:
-        """Raise ``StorageUnavailableError`` if any backend does not answer."""
+        """Raise ``StorageUnavailableError`` if a backend the service needs does not answer."""
+        spare = {id(part) for _, part in self.optional}
         for part in self.parts:
-            part.ping()
+            if id(part) not in spare:
+                part.ping()
+
+    def degraded(self) -> tuple[str, ...]:
+        """The optional parts that do not answer now (``/health`` names them)."""
+        down = []
+        for name, part in self.optional:
+            try:
+                part.ping()
+            except StorageError:
+                down.append(name)
+        return tuple(down)
 
     def close(self) -> None:
         for part in self.parts:
@@ -104,6 +118,13 @@ def open_stores(settings: StorageSettings, *, clock: Clock, development: bool) -
     except BaseException:
         main.close()
         raise
+    from gatehouse.storage.throttle_fallback import FallbackThrottle
+
     deny_list: DenyList = redis
-    throttle: ThrottleStore = redis
-    return OpenStores(Stores.single(main, deny_list=deny_list, throttle=throttle), (main, redis))
+    # Redis down: the main store's counters keep logins throttled (issue 16 §4).
+    throttle: ThrottleStore = FallbackThrottle(redis, main, clock=clock)
+    return OpenStores(
+        Stores.single(main, deny_list=deny_list, throttle=throttle),
+        (main, redis),
+        (("redis", redis),),
+    )
