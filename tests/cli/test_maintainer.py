@@ -72,3 +72,30 @@ def test_purge_reports_what_it_removed(project: Project) -> None:
     data = project.json("sessions", "purge")
     assert set(data) == {"sessions", "denied", "keys"}
     assert all(isinstance(v, int) for v in data.values())
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (("users", "add", "alice", "--email", "b@example.com"), "a user named 'alice'"),
+        (("users", "add", "bob", "--email", "A@Example.com"), "email 'A@Example.com' already"),
+        (("clients", "add", "billing"), "a client with id 'billing' already exists"),
+    ],
+    ids=["username", "email", "client-id"],
+)
+def test_each_conflict_names_its_field(
+    project: Project, second: tuple[str, ...], message: str
+) -> None:
+    """A duplicate username, email or client id says which, not a storage constraint."""
+    project.json("users", "add", "alice", "--email", "a@example.com", "--password-stdin",
+                 input=PASSWORD + "\n")  # fmt: skip
+    _client(project)
+    result = (
+        project.run(*second, "--password-stdin", input=PASSWORD + "\n")
+        if second[0] == "users"
+        else project.run(*second)
+    )
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "constraint" not in result.stderr
+    assert "[storage]" not in result.stderr

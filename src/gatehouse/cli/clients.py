@@ -78,6 +78,8 @@ def add(
     """Register CLIENT_ID; its secret is shown this once and never stored in clear."""
     if secret_file is not None:
         _check_secret_target(secret_file)
+    if any(c.client_id == client_id for c in state_of(ctx).service().list_clients()):
+        raise CliFailure(f"a client with id {client_id!r} already exists", code="conflict")
     registered = (
         state_of(ctx)
         .service()

@@ -15,6 +15,7 @@ import click
 
 from gatehouse.errors import (
     ConfigurationError,
+    ConflictError,
     GatehouseError,
     KeySourceError,
     OAuthError,
@@ -56,6 +57,8 @@ def _gatehouse_message(exc: GatehouseError) -> str:
         return f"token rejected ({exc.code}): {text}"
     if isinstance(exc, OAuthError):
         return f"{text} ({exc.code})"
+    if isinstance(exc, ConflictError):
+        return text  # the data, not the database, is the problem: no "check [storage] url"
     if isinstance(exc, StorageError):
         return f"{text}; check [storage] url and that the database is running"
     if isinstance(exc, KeySourceError):

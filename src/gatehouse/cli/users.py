@@ -66,6 +66,15 @@ def add(
     service = state.service()
     if service.find_account(username) is not None:
         raise CliFailure(f"a user named {username!r} already exists", code="conflict")
+    if email is not None:
+        from gatehouse.issuer.names import normalise_email
+
+        wanted = normalise_email(email)
+        owner = next((a for a in service.list_accounts() if a.email == wanted), None)
+        if owner is not None:
+            raise CliFailure(
+                f"the email {email!r} already belongs to user {owner.username!r}", code="conflict"
+            )
     password = read_stdin_lines(1)[0] if password_stdin else read_password("Password", confirm=True)
     record = service.create_account(
         username, password, email=email, roles=roles, allowed_scopes=_split(scopes)
