@@ -40,7 +40,7 @@ def identity_source(text: str) -> tuple[str, str]:
     found = _SOURCE.fullmatch(text)
     if found:
         return found.group(1), found.group(2)
-    if re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", text):
+    if not text.startswith(("$", "method.")) and re.fullmatch(r"[A-Za-z0-9!#%&'*+.^_`|~-]+", text):
         return "header", text
     raise ConfigurationError(
         f"identity source {text!r}: expected a header name or"
