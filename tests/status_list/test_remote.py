@@ -291,7 +291,8 @@ def test_fetch_that_hangs_is_bounded_by_the_timeout(
     started = time.monotonic()
     with pytest.raises(StatusListFetchError, match="timed out"):
         verifier.verify(token)
-    assert time.monotonic() - started < 3
+    # The 0.3 s timeout plus a loaded CI machine's overhead (0.7 s measured): ~10x headroom.
+    assert time.monotonic() - started < 7
     with pytest.raises(StatusListFetchError, match="timed out"):
         verifier.verify(token)  # within retry_after_error: the recorded error, no new fetch
     assert fetcher.calls == 1
@@ -328,7 +329,8 @@ def test_hanging_refetch_keeps_serving_the_last_good_list(site: Site, signing_ke
     verifier = _verifier(site, signing_key, clock, timeout=0.3, seed=[seed])
     started = time.monotonic()
     verifier.verify(_access(signing_key, clock, site.issuer, 1, site.uri()))
-    assert time.monotonic() - started < 3
+    # ~10x the 0.7 s measured, and still under HOLD_LIMIT (10 s), when a held answer would land.
+    assert time.monotonic() - started < 7
     assert site.publisher.arrived.wait(HOLD_LIMIT)
     assert site.publisher.count == 1
     with pytest.raises(TokenRevokedError):
