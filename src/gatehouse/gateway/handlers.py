@@ -83,15 +83,17 @@ class DevFunction:
 def function_environment(
     spec: ServiceSpec, name: str, handler: str, base: Mapping[str, str], parent: Mapping[str, str]
 ) -> dict[str, str]:
-    """What one function's worker sees: ``parent`` (the gateway's environment), the
-    stack's ``base`` values, the entry's ``environment`` (``${GATEHOUSE_DEV_URL}``-style
-    values expanded) and Lambda's own variables, which nothing overrides."""
-    environ = {**parent, **base}
+    """What one function's worker sees: the stack's ``base`` values, the entry's
+    ``environment`` (``${GATEHOUSE_DEV_URL}``-style values expanded), then ``parent``
+    (the gateway's environment: what is set in the shell wins, as docs/cli.md says), then
+    Lambda's own variables, which nothing overrides."""
+    environ = dict(base)
     if spec.dpop:
         # What deploy sets for dpop = true functions (adapters.dpop_env).
         environ["GATEHOUSE_RESOURCE_DPOP"] = "on"
     for key, value in spec.environment:
         environ[key] = string.Template(value).safe_substitute(base)
+    environ.update(parent)
     environ.update(
         {
             "AWS_LAMBDA_FUNCTION_NAME": name,
