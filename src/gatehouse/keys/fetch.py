@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from gatehouse.errors import JWKSFetchError
+from gatehouse.errors import JWKSFetchError, KeySourceError
 
 if TYPE_CHECKING:
+    import email.message
     import http.client
     import ssl
     import urllib.request
@@ -66,29 +67,51 @@ class UrllibFetcher:
         self._opener: urllib.request.OpenerDirector | None = None
 
     def fetch(self, url: str, timeout: float, max_size: int) -> FetchResult:
+        # The URL was checked by RemoteJWKS.
+        status, body, headers = self._get(
+            url, {"Accept": "application/json"}, timeout, max_size, JWKSFetchError, "JWKS"
+        )
+        return FetchResult(status, body, headers.get("Cache-Control"))
+
+    def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,
+        max_size: int,
+        failure: type[KeySourceError],
+        what: str,
+    ) -> tuple[int, bytes, email.message.Message]:
+        """One GET through the hardened opener: the status, at most ``max_size + 1`` body
+        bytes and the response headers, whatever the status. No response at all (refused,
+        timeout for the whole exchange, TLS) is ``failure`` naming ``what`` was fetched.
+        Key sets and status lists (``keys.status_fetch``) both come through here."""
         import http.client
         import urllib.error
         import urllib.request
 
-        request = urllib.request.Request(  # noqa: S310 - the URL was checked by RemoteJWKS
-            url, headers={"Accept": "application/json", "User-Agent": self._user_agent}
+        request = urllib.request.Request(  # noqa: S310 - the caller checked the URL
+            url, headers={**headers, "User-Agent": self._user_agent}
         )
         deadline = time.monotonic() + timeout
         try:
             with self._build_opener().open(request, timeout=timeout) as response:
-                body = _read_bounded(response, max_size, deadline)
-                return FetchResult(response.status, body, response.headers.get("Cache-Control"))
+                return (
+                    response.status,
+                    _read_bounded(response, max_size, deadline),
+                    response.headers,
+                )
         except urllib.error.HTTPError as exc:
-            # 3xx (no redirect handler is installed), 4xx and 5xx all land here.
+            # 3xx (no redirect handler is installed), 304, 4xx and 5xx all land here.
             with exc:
-                return FetchResult(exc.code, b"", exc.headers.get("Cache-Control"))
+                return exc.code, b"", exc.headers
         except TimeoutError as exc:
-            raise JWKSFetchError(f"JWKS fetch timed out after {timeout:g} s") from exc
+            raise failure(f"{what} fetch timed out after {timeout:g} s") from exc
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or type(exc).__name__
             if isinstance(reason, TimeoutError):
-                raise JWKSFetchError(f"JWKS fetch timed out after {timeout:g} s") from exc
-            raise JWKSFetchError(f"JWKS fetch failed: {type(reason).__name__}") from exc
+                raise failure(f"{what} fetch timed out after {timeout:g} s") from exc
+            raise failure(f"{what} fetch failed: {type(reason).__name__}") from exc
 
     def _build_opener(self) -> urllib.request.OpenerDirector:
         if self._opener is None:
@@ -127,5 +150,5 @@ def _read_bounded(response: http.client.HTTPResponse, max_size: int, deadline: f
         chunks.append(chunk)
         size += len(chunk)
         if time.monotonic() > deadline:
-            raise TimeoutError("JWKS body not received in time")
+            raise TimeoutError("body not received in time")
     return b"".join(chunks)
