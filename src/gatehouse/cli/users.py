@@ -76,6 +76,7 @@ def add(
                 f"the email {email!r} already belongs to user {owner.username!r}", code="conflict"
             )
     password = read_stdin_lines(1)[0] if password_stdin else read_password("Password", confirm=True)
+    service.check_new_password(password)  # NIST SP 800-63B length + breached list
     record = service.create_account(
         username, password, email=email, roles=roles, allowed_scopes=_split(scopes)
     )
@@ -160,6 +161,7 @@ def passwd(ctx: click.Context, username: str, check_current: bool, password_stdi
         if check_current:
             current = read_password("Current password", confirm=False)
         new = read_password("New password", confirm=True)
+    state.service().check_new_password(new)
     try:
         revoked = state.service().change_password(record.account_id, new, current_password=current)
     except InvalidGrantError as exc:

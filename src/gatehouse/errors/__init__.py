@@ -43,6 +43,7 @@ errors to HTTP in one place and a user writes ``except TokenError`` once::
     │   └── ConflictError               conflict         409
     └── OAuthError                      (RFC 6749 §5.2 error codes, issued by the token service)
         ├── InvalidRequestError         invalid_request  400
+        │   └── WeakPasswordError       weak_password    400    (too short, or on the breached list)
         ├── InvalidClientError          invalid_client   401
         ├── InvalidGrantError           invalid_grant    400
         │   └── RefreshTokenReuseError  refresh_token_reused 400 invalid_grant
@@ -105,6 +106,7 @@ from gatehouse.errors.oauth import (
     TokenEndpointError,
     UnauthorizedClientError,
     UnsupportedGrantTypeError,
+    WeakPasswordError,
 )
 from gatehouse.errors.storage import (
     ConflictError,
@@ -183,6 +185,7 @@ __all__ = [
     "UnknownSettingError",
     "UnsupportedGrantTypeError",
     "UseDPoPNonceError",
+    "WeakPasswordError",
 ]
 
 # The public path of every class is ``gatehouse.errors``: tracebacks, reprs and pickles

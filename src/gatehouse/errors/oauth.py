@@ -20,6 +20,13 @@ class InvalidRequestError(OAuthError):
     error = "invalid_request"
 
 
+class WeakPasswordError(InvalidRequestError):
+    """A new password is refused: shorter than the minimum or on the breached-password
+    list (NIST SP 800-63B §5.1.1.2)."""
+
+    code = "weak_password"
+
+
 class InvalidClientError(OAuthError):
     """Client authentication failed (RFC 6749 §5.2)."""
 

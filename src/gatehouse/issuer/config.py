@@ -155,6 +155,21 @@ class IssuerConfig:
             " rotation, and `/.well-known/jwks.json` is served with at most this `max-age`."
         ),
     )
+    password_min_length: int = field(
+        default=8,
+        metadata=_setting(
+            "The shortest new password accepted (8 … 64; NIST SP 800-63B §5.1.1.2). Checked"
+            " when a password is set, not at login."
+        ),
+    )
+    breached_passwords_file: str | None = field(
+        default=None,
+        metadata=_setting(
+            "Optional file of breached passwords a new password must not be: one per line,"
+            " or SHA-1 hex digests (`HASH` or `HASH:count`, the Have I Been Pwned format)."
+            " Read once at start-up."
+        ),
+    )
     retired_key_retention: int | None = None
     key_cache_ttl: float = 30.0
     deny_on_revoke: bool = True

@@ -43,6 +43,7 @@ from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, 
 from gatehouse.issuer.service_clients import ClientAdministration
 from gatehouse.issuer.service_dpop import DPoPMethods
 from gatehouse.issuer.service_exchange import ExchangeMethods
+from gatehouse.issuer.service_passwords import PasswordPolicyMethods
 from gatehouse.issuer.service_status import StatusListMethods
 from gatehouse.issuer.sessions import SessionManager
 from gatehouse.issuer.signing_keys import SigningKeyManager
@@ -54,7 +55,9 @@ from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord
 __all__ = ["TokenService"]
 
 
-class TokenService(ClientAdministration, DPoPMethods, StatusListMethods, ExchangeMethods):
+class TokenService(
+    ClientAdministration, DPoPMethods, StatusListMethods, ExchangeMethods, PasswordPolicyMethods
+):
     """Accounts, login, refresh rotation, revocation, service clients and signing keys."""
 
     def __init__(

@@ -1,0 +1,32 @@
+"""The password policy on the ``TokenService`` facade (``issuer.password_policy``).
+
+Every command and endpoint that sets a password asks ``check_new_password`` first
+(``gatehouse users add`` and ``users passwd``), so the policy of ``[issuer]
+password_min_length`` and ``breached_passwords_file`` is declared once and applied the
+same way everywhere. The breached list is read on first use and kept.
+"""
+
+from __future__ import annotations
+
+from gatehouse.issuer.config import IssuerConfig
+from gatehouse.issuer.password_policy import PasswordPolicy
+
+__all__ = ["PasswordPolicyMethods"]
+
+
+class PasswordPolicyMethods:
+    config: IssuerConfig
+    _password_policy: PasswordPolicy | None = None
+
+    def password_policy(self) -> PasswordPolicy:
+        """The policy from ``[issuer]``, loaded once (``ConfigurationError`` if the list
+        file cannot be read)."""
+        if self._password_policy is None:
+            self._password_policy = PasswordPolicy.load(
+                self.config.password_min_length, self.config.breached_passwords_file
+            )
+        return self._password_policy
+
+    def check_new_password(self, password: str) -> None:
+        """``WeakPasswordError`` (400 ``invalid_request``) if ``password`` may not be set."""
+        self.password_policy().check(password)
