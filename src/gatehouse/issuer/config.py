@@ -134,6 +134,21 @@ class IssuerConfig:
             " refused with `invalid_request`."
         ),
     )
+    txn_trust_domain: str | None = field(
+        default=None,
+        metadata=_setting(
+            "The Trust Domain this service issues Transaction Tokens for (their `aud`;"
+            " draft-ietf-oauth-transaction-tokens). Unset: no Transaction Tokens. A client"
+            " needs the token-exchange grant and this name among its audiences."
+        ),
+    )
+    txn_token_ttl: int = field(
+        default=300,
+        metadata=_setting(
+            "Transaction Token lifetime in seconds (10 … 900: minutes at most, the draft's"
+            " \"Txn-Token Lifetime\"); never beyond the subject token's own `exp`."
+        ),
+    )
     password_profile: PasswordProfile = DEFAULT_PROFILE
     account_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     address_throttle: ThrottlePolicy = field(
@@ -199,6 +214,8 @@ class IssuerConfig:
             raise ConfigurationError("refresh_reuse_grace must be between 0 and 60 s")
         if not 1 <= self.exchange_max_depth <= 10:
             raise ConfigurationError("exchange_max_depth must be between 1 and 10")
+        if not 10 <= self.txn_token_ttl <= 900:
+            raise ConfigurationError("txn_token_ttl must be between 10 and 900 s")
         if self.signing_alg not in SIGNING_ALGORITHMS:
             raise ConfigurationError(
                 f"signing_alg {self.signing_alg!r}: expected one of {', '.join(SIGNING_ALGORITHMS)}"

@@ -70,6 +70,10 @@ class ExchangeRequest:
     requested_token_type: str | None = None
     actor_token: str | None = None
     actor_token_type: str | None = None
+    request_context: str | None = None
+    """Transaction Tokens only: a JSON object, the request's context (becomes ``rctx``)."""
+    request_details: str | None = None
+    """Transaction Tokens only: a JSON object, the request's details (becomes ``tctx``)."""
 
     def __repr__(self) -> str:
         return (

@@ -113,7 +113,16 @@ _SCHEMAS: dict[str, Any] = {
         actor_token_type={"type": "string", "description": "with actor_token (RFC 8693 §2.1)"},
         requested_token_type={
             "type": "string",
-            "description": "token exchange: access_token (the default) or jwt",
+            "description": "token exchange: access_token (the default), jwt, or"
+            " urn:ietf:params:oauth:token-type:txn_token (a Transaction Token)",
+        },
+        request_context={
+            "type": "string",
+            "description": "Transaction Token: a JSON object, the request's context (rctx)",
+        },
+        request_details={
+            "type": "string",
+            "description": "Transaction Token: a JSON object, the request's details (tctx)",
         },
         client_id=_STR,
         client_secret={"type": "string", "description": "client_secret_post"},

@@ -167,6 +167,8 @@ async def _token_exchange_grant(
         requested_token_type=optional_str(params, "requested_token_type"),
         actor_token=optional_str(params, "actor_token"),
         actor_token_type=optional_str(params, "actor_token_type"),
+        request_context=optional_str(params, "request_context"),
+        request_details=optional_str(params, "request_details"),
     )
     jkt = await _dpop_jkt(ctx, request, "/token")
     result = await ctx.call(ctx.service.exchange_token, record, exchange, dpop_jkt=jkt)
