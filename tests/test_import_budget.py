@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from gatehouse.jose import JWK, encode_jwt
 
@@ -93,3 +95,40 @@ def test_verifier_cold_start_imports_no_heavy_module() -> None:
     assert loaded == []
     own = [name for name in modules if name == "gatehouse" or name.startswith("gatehouse.")]
     assert len(own) <= GATEHOUSE_MODULE_BUDGET, own
+
+
+_SERVICE_PROGRAM = """
+import json, os, sys
+from gatehouse.service.lambda_entry import build_bridge
+build_bridge(os.environ)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# Not needed to build the token service or to answer its first login, unless configured.
+SERVICE_LAZY = ("gatehouse.jose.jwe", "gatehouse.issuer.encryption", "psycopg", "redis", "uvicorn")
+
+
+def test_token_service_build_imports_no_unconfigured_part(tmp_path: Path) -> None:
+    """Building the Lambda token service on SQLite loads no JWE, PostgreSQL, Redis or server."""
+    from gatehouse.jose import b64url_encode
+
+    env = {
+        **os.environ,
+        "GATEHOUSE_ISSUER_URL": "https://issuer.example",
+        "GATEHOUSE_ISSUER_AUDIENCES": "https://api.example",
+        "GATEHOUSE_STORAGE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "GATEHOUSE_KEK": b64url_encode(secrets.token_bytes(32)),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVICE_PROGRAM],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    modules: list[str] = json.loads(done.stdout)
+    loaded = sorted(
+        name for name in modules if any(name == h or name.startswith(h + ".") for h in SERVICE_LAZY)
+    )
+    assert loaded == []

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import Clock
 from gatehouse.issuer.config import IssuerConfig
-from gatehouse.issuer.encryption import seal_for_audience
 from gatehouse.issuer.scopes import format_scope
 from gatehouse.issuer.signing_keys import SigningKeyManager
 from gatehouse.jose import b64url_encode, encode_jwt
@@ -89,5 +88,12 @@ class AccessTokenMinter:
         key = self._keys.active_key()
         alg = key.alg or self._config.signing_alg
         token = encode_jwt(claims, key, alg, typ="at+jwt")
-        # An audience configured for encryption gets a nested JWT (RFC 7519 §5.2).
-        return seal_for_audience(token, self._config.encryption.get(audience)), claims
+        encryption = self._config.encryption.get(audience)
+        if encryption is not None:
+            # An audience configured for encryption gets a nested JWT (RFC 7519 §5.2). The
+            # JWE code is imported here, so a service that encrypts nothing never loads it
+            # (a cold start's import, issue 15 §2).
+            from gatehouse.issuer.encryption import seal_for_audience
+
+            token = seal_for_audience(token, encryption)
+        return token, claims
