@@ -7,10 +7,9 @@ unbounded stale window) fails when the process starts, not during an outage.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from gatehouse.errors import ConfigurationError
 from gatehouse.keys.jwks import MAX_JWKS_BYTES
+from gatehouse.keys.policy_values import FrozenPolicy
 
 __all__ = ["MAX_STALE_IF_ERROR", "RemoteJWKSPolicy"]
 
@@ -26,7 +25,7 @@ _DURATIONS = (
 )
 
 
-class RemoteJWKSPolicy:
+class RemoteJWKSPolicy(FrozenPolicy):
     """Durations in seconds, sizes in bytes; see docs/keys.md for what each one trades.
 
     Immutable. A plain slotted class rather than a frozen dataclass, because importing
@@ -65,12 +64,7 @@ class RemoteJWKSPolicy:
             retry_after_error,
             stale_if_error,
         )
-        for name, value in zip(_DURATIONS, durations, strict=True):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigurationError(f"RemoteJWKS {name} must be a number of seconds")
-            if not 0 <= value < float("inf"):
-                raise ConfigurationError(f"RemoteJWKS {name} must be finite, not negative")
-            object.__setattr__(self, name, float(value))
+        self._set_durations("RemoteJWKS", zip(_DURATIONS, durations, strict=True))
         if timeout <= 0:
             raise ConfigurationError("RemoteJWKS timeout must be positive")
         if not min_max_age <= max_age <= max_max_age:
@@ -86,10 +80,3 @@ class RemoteJWKSPolicy:
                 f"RemoteJWKS max_document_size must be 1 to {MAX_JWKS_BYTES} bytes"
             )
         object.__setattr__(self, "max_document_size", size)
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise AttributeError("RemoteJWKSPolicy is immutable")
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"RemoteJWKSPolicy({settings})"

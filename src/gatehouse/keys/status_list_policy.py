@@ -9,10 +9,9 @@ never longer than the list's own ``exp`` (§12.7: an expired list "MUST NOT be r
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from gatehouse.errors import ConfigurationError
 from gatehouse.jose.status_list import DEFAULT_MAX_LIST_BYTES
+from gatehouse.keys.policy_values import FrozenPolicy
 
 __all__ = ["StatusListPolicy"]
 
@@ -30,7 +29,7 @@ _MAX_DOCUMENT = 16 * 1024 * 1024
 _MAX_LIST = 64 * 1024 * 1024
 
 
-class StatusListPolicy:
+class StatusListPolicy(FrozenPolicy):
     """Durations in seconds, sizes in bytes; docs/keys.md says what each one trades.
 
     ``default_ttl`` applies to a list without a ``ttl`` claim; every ``ttl`` is clamped to
@@ -67,12 +66,7 @@ class StatusListPolicy:
         max_lists: int = 64,
     ) -> None:
         durations = (timeout, default_ttl, min_ttl, max_ttl, retry_after_error, stale_if_error)
-        for name, value in zip(_DURATIONS, (*durations, leeway), strict=True):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigurationError(f"status lists: {name} must be a number of seconds")
-            if not 0 <= value < float("inf"):
-                raise ConfigurationError(f"status lists: {name} must be finite, not negative")
-            object.__setattr__(self, name, float(value))
+        self._set_durations("status lists:", zip(_DURATIONS, (*durations, leeway), strict=True))
         if timeout <= 0 or min_ttl <= 0:
             raise ConfigurationError("status lists: timeout and min_ttl must be positive")
         if not min_ttl <= default_ttl <= max_ttl:
@@ -95,10 +89,3 @@ class StatusListPolicy:
         if ttl is None:
             return self.default_ttl
         return min(max(ttl, self.min_ttl), self.max_ttl)
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise AttributeError("StatusListPolicy is immutable")
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"StatusListPolicy({settings})"
