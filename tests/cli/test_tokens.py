@@ -107,3 +107,17 @@ def test_mint_ttl_sets_the_lifetime(project: Project) -> None:
     """--ttl sets exp - iat."""
     claims = project.json("token", "mint", "alice", "--ttl", "60")["claims"]
     assert claims["exp"] - claims["iat"] == 60
+
+
+def test_verify_shows_times_in_iso_8601(project: Project) -> None:
+    """In text, verify prints iat and exp as ISO 8601 UTC; JSON keeps epoch seconds."""
+    import re
+
+    token = _mint(project)
+    text = project.run("token", "verify", token)
+    assert text.exit_code == 0, text.stderr
+    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z"
+    assert re.search(rf"^  exp\s+{stamp}$", text.stdout, re.M), text.stdout
+    assert re.search(rf"^  iat\s+{stamp}$", text.stdout, re.M)
+    claims = project.json("token", "verify", token)["claims"]
+    assert isinstance(claims["exp"], int)

@@ -176,12 +176,16 @@ def _v2(path: str) -> dict[str, Any]:
 
 
 def test_built_token_service_answers_discovery(built: dict[str, Any], tmp_path: Path) -> None:
-    """The token service, from the artifact, serves its metadata with the deployed issuer."""
+    """The built token service serves its metadata: the deployed issuer, nothing it cannot do."""
     out = _invoke(
         built, "TokenServiceFunction", _v2("/.well-known/openid-configuration"), tmp_path / "t.db"
     )
     assert out["result"]["statusCode"] == 200, out
-    assert json.loads(out["result"]["body"])["issuer"] == ISSUER
+    document = json.loads(out["result"]["body"])
+    assert document["issuer"] == ISSUER
+    # It advertises only what it does: no response types, no ID-token members.
+    assert document["response_types_supported"] == []
+    assert not [k for k in document if k.startswith("id_token") or k == "subject_types_supported"]
 
 
 def test_built_orders_handler_refuses_a_call_without_token(

@@ -19,6 +19,7 @@ from rich.console import Console
 from gatehouse.adapters.bearer import read_credentials
 from gatehouse.cli.app import json_option, output_of, state_of
 from gatehouse.cli.failure import CliFailure
+from gatehouse.cli.output import format_time
 from gatehouse.cli.state import CliState
 from gatehouse.keys.base import KeySource
 
@@ -148,8 +149,15 @@ def verify(
     def human(console: Console) -> None:
         console.print(f"[bold green]VERIFIED[/]: signature, iss, aud, exp and typ ({issuer})")
         console.print_json(json.dumps(dict(claims)))
+        for name in _TIME_CLAIMS:  # docs/cli.md: ISO 8601 UTC for people, epoch in JSON
+            value = claims.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                console.print(f"  {name:<9} {format_time(value)}")
 
     output_of(ctx).emit(data, human)
+
+
+_TIME_CLAIMS = ("iat", "nbf", "exp", "auth_time")  # RFC 7519 §4.1, OIDC Core §2
 
 
 @token.command("mint")

@@ -35,15 +35,16 @@ def server_metadata(
         # RFC 9700 §2.4: the password grant is not offered at the token endpoint
         # (passwords go to /login, a first-party endpoint, never to /token).
         "grant_types_supported": ["refresh_token", "client_credentials", TOKEN_EXCHANGE],
-        "response_types_supported": ["token"],
+        # RFC 8414 §2 requires the member; there is no authorization endpoint, so no
+        # response type (the implicit "token" type is not offered: RFC 9700 §2.1.2).
+        "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
         ],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [config.signing_alg],
+        # No ID tokens are issued, so none of OpenID Connect Discovery's ID-token members.
         "token_endpoint_auth_signing_alg_values_supported": [config.signing_alg],
     }
     if scopes_supported is not None:
