@@ -7,6 +7,7 @@ Each flow is an ``httpx.Auth`` (sync and async): pass it as ``auth=`` to an
 - ``ClientCredentials``: a service's own token (RFC 6749 §4.4).
 - ``UserSession``: a user's login, refresh ahead of expiry, logout.
 - ``TokenExchange``: call the next service for the user, as the actor (RFC 8693).
+- ``TransactionToken``: obtain or forward the ``Txn-Token`` of a transaction.
 - ``DPoPKey``: hand one to any flow and its tokens are bound to the key (RFC 9449).
 
 Secrets, passwords and tokens are never logged and never shown in a ``repr``.
@@ -18,6 +19,14 @@ from gatehouse.client.client_credentials import ClientCredentials
 from gatehouse.client.dpop_key import DPoPKey
 from gatehouse.client.issued import IssuedToken
 from gatehouse.client.token_exchange import TokenExchange
+from gatehouse.client.transaction_token import TransactionToken
 from gatehouse.client.user_session import UserSession
 
-__all__ = ["ClientCredentials", "DPoPKey", "IssuedToken", "TokenExchange", "UserSession"]
+__all__ = [
+    "ClientCredentials",
+    "DPoPKey",
+    "IssuedToken",
+    "TokenExchange",
+    "TransactionToken",
+    "UserSession",
+]
