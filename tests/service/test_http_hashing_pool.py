@@ -51,8 +51,9 @@ class _GatedArgon2:
 
 
 def test_flood_beyond_the_queue_is_refused_while_other_endpoints_answer() -> None:
-    """1 hashing + 2 queued; the next 3 logins get 503 with Retry-After at once, while
-    refresh, JWKS and /health answer 200; then the held logins finish."""
+    """1 hashing + 2 on the spare login threads, no queue: the next 3 logins get 503 with
+    Retry-After at once, while refresh, JWKS and /health answer 200; then the held ones
+    finish."""
     pool = HashingPool(1, 2)
     hasher = PasswordHasher(FAST_TEST_PROFILE, pool=pool)
     config = IssuerConfig(
@@ -76,7 +77,7 @@ def test_flood_beyond_the_queue_is_refused_while_other_endpoints_answer() -> Non
     refresh = svc.login("alice", GOOD).refresh_token
     gated = _GatedArgon2(hasher._ph)
     hasher._ph = gated  # type: ignore[assignment]
-    app = create_app(svc, HttpSettings(hashing_workers=1, hashing_queue=2), ping=lambda: None)
+    app = create_app(svc, HttpSettings(hashing_workers=1, hashing_queue=0), ping=lambda: None)
     with run_asgi_in_thread(app) as url, ThreadPoolExecutor(8) as threads:
         http = httpx.Client(base_url=url, timeout=WAIT * 2)
         try:

@@ -32,6 +32,7 @@ from gatehouse.issuer import (
     TokenService,
 )
 from gatehouse.service.app import create_app
+from gatehouse.service.settings import HttpSettings
 from gatehouse.storage.memory import MemoryStore
 from gatehouse.storage.ports import Stores
 from gatehouse.storage.sqlite import SQLiteStore
@@ -113,7 +114,10 @@ def _served(kind: str, tmp_path: Path, *, per: str) -> Iterator[tuple[str, Gated
         svc.create_account("alice", GOOD)
         hasher.calls = 0
         hasher.gate.clear()
-        with run_asgi_in_thread(create_app(svc, ping=lambda: None)) as url:
+        # Enough login threads for every admitted guess to be held in the hash at once:
+        # the worst case for the throttle (the hashing pool is tested on its own).
+        http = HttpSettings(hashing_workers=ALLOWED)
+        with run_asgi_in_thread(create_app(svc, http, ping=lambda: None)) as url:
             try:
                 yield url, hasher
             finally:

@@ -27,7 +27,13 @@ from contextlib import contextmanager
 
 from gatehouse.errors import ConfigurationError, LoginBusyError
 
-__all__ = ["HashingPool", "release_large_frees"]
+__all__ = ["SPARE_LOGIN_THREADS", "HashingPool", "release_large_frees"]
+
+SPARE_LOGIN_THREADS = 2
+"""Login threads beyond the hashing workers: they reserve throttle attempts and answer
+refusals while every worker hashes. Further logins wait as coroutines (cheap), not as
+threads: 60 waiting threads kept their stacks, SQLite connections and malloc arenas
+(40 MB) after a flood, since idle worker threads are only reaped by the next call."""
 
 _M_MMAP_THRESHOLD = -3  # glibc malloc.h
 _MMAP_THRESHOLD = 1024 * 1024

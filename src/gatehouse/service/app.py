@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from gatehouse.errors import ConfigurationError
+from gatehouse.issuer.hashing_pool import SPARE_LOGIN_THREADS
 from gatehouse.issuer.service import TokenService
 from gatehouse.service import routes_discovery as discovery
 from gatehouse.service import routes_revocation as revocation
@@ -91,7 +92,7 @@ def create_app(
     threads: right for Lambda (one request per container at a time), wrong for a server.
     """
     settings = http or HttpSettings()
-    login_threads = anyio.CapacityLimiter(settings.hashing_workers + settings.hashing_queue)
+    login_threads = anyio.CapacityLimiter(settings.hashing_workers + SPARE_LOGIN_THREADS)
     # The CSRF key must be the same in every instance: compose derives it from the KEK.
     # Without one (tests, a single process) a random key serves this app alone.
     key = csrf_key if csrf_key is not None else secrets.token_bytes(32)

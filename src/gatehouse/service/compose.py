@@ -13,7 +13,7 @@ from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.dpop.replay import ReplayCache
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import IssuerConfig
-from gatehouse.issuer.hashing_pool import HashingPool
+from gatehouse.issuer.hashing_pool import SPARE_LOGIN_THREADS, HashingPool
 from gatehouse.issuer.kek import KEK_ENV, KEK_FILE_ENV, KeyEncryptionKey
 from gatehouse.issuer.passwords import PasswordHasher, PasswordProfile
 from gatehouse.issuer.service import TokenService
@@ -96,7 +96,9 @@ def build_token_service(
     """
     config = build_issuer_config(settings, password_profile=password_profile)
     # One bounded pool per process for argon2 (issue 16 §2): see issuer.hashing_pool.
-    pool = HashingPool(settings.http.hashing_workers, settings.http.hashing_queue)
+    # Logins queue as coroutines in the app (hashing_queue); in the pool only the spare
+    # login threads can wait.
+    pool = HashingPool(settings.http.hashing_workers, SPARE_LOGIN_THREADS)
     hasher = PasswordHasher(config.password_profile, pool=pool)
     service = TokenService(
         config,

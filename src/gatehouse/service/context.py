@@ -43,14 +43,18 @@ class ServiceContext:
         return await run_in_threadpool(fn, *args, **kwargs)
 
     async def call_login(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Like ``call``, for a call that hashes a password: in threads of its own, at
-        most ``hashing_workers + hashing_queue`` (issue 16 §2), so a login flood never
-        takes the worker threads refresh, JWKS and introspection run on; beyond that,
-        503 at once. The hashing pool inside the issuer bounds the hashes themselves."""
+        """Like ``call``, for a call that hashes a password: on threads of its own
+        (``hashing_workers`` + ``SPARE_LOGIN_THREADS``), so a login flood never takes the
+        threads refresh, JWKS and introspection run on (issue 16 §2). At most
+        ``hashing_queue`` more wait, as coroutines; beyond that, 503 at once. The
+        hashing pool inside the issuer bounds the hashes themselves."""
         if self.inline:
             return fn(*args, **kwargs)
         limiter = self.login_threads
-        if limiter is None or limiter.available_tokens < 1:
+        if limiter is None or (
+            limiter.available_tokens < 1
+            and limiter.statistics().tasks_waiting >= self.http.hashing_queue
+        ):
             raise LoginBusyError(
                 "too many logins are being checked right now; retry shortly", retry_after=1
             )
