@@ -139,7 +139,6 @@ def load_functions(
                 memory=spec.memory,
                 project=project,
                 environ=environ,
-                log=say,
             )
 
         handler = runtime(spec.name, spec.handler)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from gatehouse.errors import ConfigurationError
@@ -72,7 +72,6 @@ class FunctionRuntime:
         memory: int,
         project: str,
         environ: Mapping[str, str],
-        log: Callable[[str], None],
     ) -> None:
         self.name = name
         self.timeout = timeout
@@ -80,7 +79,6 @@ class FunctionRuntime:
         self._argv += [str(memory), project]
         self._project = project
         self._environ = dict(environ)
-        self._log = log
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -132,21 +130,22 @@ class FunctionRuntime:
         try:
             write_frame(worker.write_fd, frame + event + b"}")
             answer = read_frame(worker.read_fd, time.monotonic() + self.timeout)
+            if answer is not None and answer.startswith(b'{"ok":'):
+                result = json.loads(answer[6:-1])
+                self._release(worker)
+                return result, len(answer) - 7
+            error = json.loads(answer).get("error", {}) if answer is not None else None
         except FrameTimeoutError:
             worker.kill()
             raise FunctionError(
                 f"Task timed out after {self.timeout:.2f} seconds", kind="timeout"
             ) from None
-        except OSError:
-            answer = None
-        if answer is None:
+        except (OSError, ValueError, AttributeError):
+            error = None  # a broken pipe or a garbled answer: the worker is not trusted
+        if not isinstance(error, dict):
             worker.kill()
             code = worker.process.returncode
             raise FunctionError(f"Runtime exited with error: exit status {code}", kind="crash")
-        if answer.startswith(b'{"ok":'):
-            self._release(worker)
-            return json.loads(answer[6:-1]), len(answer) - 7
-        error = json.loads(answer).get("error", {})
         if error.get("errorType") == "Runtime.OutOfMemory":
             worker.kill()
             raise FunctionError("Runtime exited: out of memory", kind="memory")
@@ -154,7 +153,7 @@ class FunctionRuntime:
         raise FunctionError(
             str(error.get("errorMessage", "")),
             kind="error",
-            detail="\n".join(error.get("stackTrace", [])),
+            detail="\n".join(str(line) for line in error.get("stackTrace", [])),
         )
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
