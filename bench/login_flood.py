@@ -7,8 +7,8 @@ refreshes alone (quiet), then the same refresh loop while ``--logins`` unknown-u
 logins arrive ``--concurrency`` at a time (each from its own X-Forwarded-For address, so
 the per-address throttle does not answer them instead of the hash). Prints refresh
 p50/p99 quiet and during the flood, how the flood's logins were answered, and the
-server's RSS before, at its peak and ``--settle`` idle seconds after. Targets: p99 during ≤ 3× quiet;
-RSS after ≤ 1.2× before. Loopback only; bounded by ``--logins``.
+server's RSS before, at its peak and ``--settle`` idle seconds after. Targets: p99
+during ≤ 3× quiet; RSS after ≤ 1.2× before. Loopback only; bounded by ``--logins``.
 """
 
 from __future__ import annotations
