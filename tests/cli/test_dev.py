@@ -7,8 +7,6 @@ import os
 import queue
 import socket
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +16,7 @@ import pytest
 from cli_helpers import Project
 
 from gatehouse.gateway.app import MAX_BODY
-
-GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
-TIMEOUT = 30.0
+from ready_process import GATEHOUSE, TIMEOUT, started
 
 FUNCTIONS = """
 [[functions]]
@@ -86,33 +82,8 @@ def _run(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
 @contextmanager
 def _dev(project: Project) -> Iterator[tuple[str, queue.Queue[str | None]]]:
     """`gatehouse dev --port 0`; yields its URL (read from the ready line) and its log."""
-    process = subprocess.Popen(
-        [GATEHOUSE, "dev", "--port", "0"],
-        cwd=project.root,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        first = lines.get(timeout=TIMEOUT)
-        assert first is not None, f"gatehouse dev exited: {process.wait()}"
+    with started(["dev", "--port", "0"], cwd=project.root) as (first, lines, _):
         yield first.rsplit(" on ", 1)[1], lines
-    finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
-        reader.join(timeout=TIMEOUT)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def _log_line(lines: queue.Queue[str | None], contains: str) -> str:

@@ -2,55 +2,25 @@
 
 from __future__ import annotations
 
-import queue
 import signal
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 from cli_helpers import PASSWORD, Project
 
-GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
-TIMEOUT = 30.0
+from ready_process import GATEHOUSE, TIMEOUT, started
 
 
 @contextmanager
 def _serve(project: Project, *args: str) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
     """`gatehouse serve --port 0 ARGS`; yields its URL, its ready line and the process."""
-    process = subprocess.Popen(
-        [GATEHOUSE, "serve", "--port", "0", *args],
-        cwd=project.root,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        first = lines.get(timeout=TIMEOUT)
-        assert first is not None, f"gatehouse serve exited with {process.wait()}"
+    command = ["serve", "--port", "0", *args]
+    with started(command, cwd=project.root, stderr=subprocess.DEVNULL) as (first, _, process):
         url = first.split(" on ", 1)[1].split(" ", 1)[0]
         yield url, first, process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=TIMEOUT)
-        reader.join(timeout=TIMEOUT)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

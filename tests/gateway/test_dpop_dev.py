@@ -9,10 +9,6 @@ nonce switched on through the environment (``GATEHOUSE_RESOURCE_DPOP_NONCE_KEYS`
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,10 +24,9 @@ from gatehouse.cli.state import CliOverrides
 from gatehouse.dpop import make_proof
 from gatehouse.issuer import FAST_TEST_PROFILE
 from gatehouse.jose import JWK, b64url_encode
+from ready_process import TIMEOUT, started
 
 REPO = Path(__file__).resolve().parents[2]
-GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
-TIMEOUT = 30.0
 PASSWORD = "correct horse battery staple"
 
 
@@ -75,34 +70,8 @@ def _dev(root: Path) -> Iterator[str]:
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "GATEHOUSE_RESOURCE_DPOP_NONCE_KEYS": b64url_encode(os.urandom(32)),
     }
-    process = subprocess.Popen(
-        [GATEHOUSE, "dev", "--port", "0"],
-        cwd=root,
-        env=environ,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    try:
-        first = lines.get(timeout=TIMEOUT)
-        assert first is not None, f"gatehouse dev exited: {process.wait()}"
+    with started(["dev", "--port", "0"], cwd=root, env=environ) as (first, _, _process):
         yield first.rsplit(" on ", 1)[1]
-    finally:
-        process.terminate()
-        process.wait(timeout=TIMEOUT)
-        reader.join(timeout=TIMEOUT)
-        assert process.stdout is not None
-        process.stdout.close()
 
 
 def _proof(key: JWK, method: str, url: str, **kw: Any) -> str:
