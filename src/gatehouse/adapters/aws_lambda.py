@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from gatehouse.adapters.events import HttpEvent
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.rejection import ANSWERABLE, lambda_response
-from gatehouse.adapters.target_url import lambda_url
-from gatehouse.adapters.upstream import upstream_claims
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
@@ -59,6 +57,8 @@ def require_token(
     ``DPoPVerifier`` does).
     """
     guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
+    # Imported only when asked for: a Bearer-only function's cold start never loads them.
+    trusted_claims = _upstream_reader() if trust_upstream else None
 
     def decorate(
         handler: ProtectedHandler[R_co],
@@ -68,7 +68,7 @@ def require_token(
             view = HttpEvent.from_dict(event)
             authorization = view.header_values("authorization")
             try:
-                trusted = upstream_claims(view) if trust_upstream else None
+                trusted = trusted_claims(view) if trusted_claims is not None else None
                 if trusted is not None:
                     claims = guard.admit(trusted)
                 else:
@@ -76,7 +76,7 @@ def require_token(
                         authorization,
                         dpop=view.header_values("dpop"),
                         method=view.method,
-                        url=lambda: lambda_url(view),
+                        url=lambda: _target_url(view),
                     )
                     claims = guard.admit(verified)
             except ANSWERABLE as error:
@@ -91,3 +91,17 @@ def require_token(
         return protected
 
     return decorate
+
+
+def _upstream_reader() -> Callable[[HttpEvent], Claims | None]:
+    from gatehouse.adapters.upstream import upstream_claims
+
+    return upstream_claims
+
+
+def _target_url(view: HttpEvent) -> str:
+    """The URL the client addressed, for a DPoP proof's ``htu`` (RFC 9449 §4.3): computed,
+    and its module imported, only for a request that presents a DPoP proof."""
+    from gatehouse.adapters.target_url import lambda_url
+
+    return lambda_url(view)
