@@ -15,7 +15,8 @@ from gatehouse.service.app import create_app
 
 
 def test_logins_fall_back_to_the_main_store_counters(tmp_path: Path) -> None:
-    """With nothing listening at redis_url: login 200, guesses end in 429, /health degraded."""
+    """Nothing at redis_url: login 200, guesses end in 429, logout's 503 names no internals,
+    /health degraded."""
     stack = make_stack(tmp_path, GATEHOUSE_STORAGE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     try:
         stores = stack.stores
@@ -32,6 +33,13 @@ def test_logins_fall_back_to_the_main_store_counters(tmp_path: Path) -> None:
             assert 400 in answers
             assert answers[-1] == 429  # still throttled, on the main store's counters
             assert stack.stores.stores.throttle.degraded  # type: ignore[attr-defined]
+            access = ok.json()["access_token"]
+            out = http.post("/logout", json={}, headers={"Authorization": f"Bearer {access}"})
+            # The deny-list half of the outage: said plainly, internals only in the log.
+            assert out.status_code == 503
+            text = out.json()["error_description"]
+            assert text == "The service is temporarily unavailable; retry after 5 seconds."
+            assert out.headers["retry-after"] == "5"
             health = http.get("/health")
             assert health.status_code == 200
             assert health.json() == {"status": "degraded", "storage": "up", "down": ["redis"]}
