@@ -14,6 +14,7 @@ import pytest
 from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
 from gatehouse.keys.fetch import FetchResult, UrllibFetcher
+from serving_thread import serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
 
@@ -95,15 +96,8 @@ class JWKSServer:
 @pytest.fixture(scope="session")
 def _running_server() -> Iterator[_Server]:
     """One loopback server for the session (starting one per test costs a shutdown poll)."""
-    server = _Server(Script())
-    thread = threading.Thread(target=server.serve_forever, name="jwks-server", daemon=True)
-    thread.start()
-    try:
+    with serving(_Server(Script()), "jwks-server") as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.status_list import StatusListBuilder
 from gatehouse.jose.status_list_token import encode_status_list_token
+from serving_thread import serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
 
@@ -105,15 +106,8 @@ class Site:
 
 @pytest.fixture(scope="session")
 def _running_server() -> Iterator[_Server]:
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, name="status-lists", daemon=True)
-    thread.start()
-    try:
+    with serving(_Server(), "status-lists") as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture
