@@ -257,7 +257,7 @@ def sample_events() -> dict[str, Mapping[str, Any] | None]:
     from gatehouse.gateway.events import proxy_event
 
     request = sample_request()
-    rest_context = {"principalId": "alice", "sub": "alice", "clientId": "1"}
+    rest_context = {"principalId": "alice", "sub": "alice", "integrationLatency": 3}
     jwt = {"jwt": {"claims": {"sub": "alice"}, "scopes": ["orders:read"]}}
     return {
         "rest-proxy": proxy_event(request, "1.0", rest_context),

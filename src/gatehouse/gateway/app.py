@@ -204,7 +204,9 @@ class DevGateway:
         if function.authorizer is None:  # refused in __init__; never fall through to "open"
             return "authorizer-failed", None, "lambda: no authorizer"
         context = SimpleNamespace(aws_request_id=str(uuid.uuid4()))
+        started = time.perf_counter()
         decision = await to_thread.run_sync(function.authorizer.authorize, request, context)
+        latency = 0 if decision.cached else int((time.perf_counter() - started) * 1000)
         verdict = {200: "allow", 401: "unauthorized", 403: "deny"}.get(decision.status, "error")
         note = f"lambda: {verdict}{' (cached)' if decision.cached else ''}"
         if not decision.allowed:
@@ -213,7 +215,10 @@ class DevGateway:
                 case = "denied-explicit"
             return case, None, note
         ctx = dict(decision.context or {})
-        return None, (ctx if function.spec.payload == "1.0" else {"lambda": ctx}), note
+        if function.spec.payload == "2.0":
+            return None, {"lambda": ctx}, note
+        # REST adds the authorizer's latency (ms) beside its context and principalId.
+        return None, {**ctx, "integrationLatency": latency}, note
 
     async def _serve(
         self,
