@@ -1,4 +1,5 @@
-"""Reading the ``Authorization`` header: the one parser every scheme gatehouse reads goes through.
+"""The HTTP authentication framework's wire format, once: reading ``Authorization`` and the
+attributes of a ``WWW-Authenticate`` challenge.
 
 RFC 9110 §11.4 gives the shape (``credentials = auth-scheme [ 1*SP token68 ]``, the scheme
 name case-insensitive, §11.1); RFC 6750 §2.1 (Bearer), RFC 7617 §2 (Basic) and RFC 9449
@@ -6,6 +7,8 @@ name case-insensitive, §11.1); RFC 6750 §2.1 (Bearer), RFC 7617 §2 (Basic) an
 the DPoP verifier each ask for the schemes they accept; the size limit, the "more than one
 header" rule and the token68 syntax live here once. It sits beside ``errors`` (imports
 nothing else of gatehouse), so both the verifier side and ``gatehouse.dpop`` can use it.
+The Bearer and DPoP challenges (``adapters.bearer.challenge``, ``dpop.challenge``) write
+their error attributes through ``error_attributes`` (RFC 6750 §3, RFC 9449 §7.1).
 """
 
 from __future__ import annotations
@@ -13,9 +16,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from gatehouse.errors import InvalidRequestError, MalformedTokenError, TokenTooLargeError
+from gatehouse.errors import (
+    GatehouseError,
+    InsufficientScopeError,
+    InvalidRequestError,
+    MalformedTokenError,
+    TokenTooLargeError,
+)
 
-__all__ = ["MAX_AUTHORIZATION_LENGTH", "NO_CREDENTIALS", "read_credentials"]
+__all__ = [
+    "MAX_AUTHORIZATION_LENGTH",
+    "NO_CREDENTIALS",
+    "error_attributes",
+    "quote",
+    "read_credentials",
+]
 
 # Stable code of the TokenError raised when a request carries no credentials at all; its
 # challenge has no error attribute (RFC 6750 §3.1, last paragraph).
@@ -63,3 +78,21 @@ def read_credentials(
     if _B64TOKEN.fullmatch(token) is None:
         raise MalformedTokenError("the credentials are not a token68")
     return scheme, token
+
+
+def quote(value: str) -> str:
+    """``value`` as an RFC 9110 §5.6.4 quoted-string (our values never hold quotes, but a
+    configured realm might)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def error_attributes(error: GatehouseError, description: str, scopes: Iterable[str]) -> list[str]:
+    """``error``, ``error_description`` and, for insufficient_scope, the ``scope`` the
+    resource needs (the error's own, else ``scopes``): RFC 6750 §3, reused by RFC 9449 §7.1.
+    ``description`` is a fixed text per code, never an exception's message."""
+    attributes = [f"error={quote(error.error)}", f"error_description={quote(description)}"]
+    if isinstance(error, InsufficientScopeError):
+        required = " ".join(error.required or tuple(scopes))
+        if required:
+            attributes.append(f"scope={quote(required)}")
+    return attributes

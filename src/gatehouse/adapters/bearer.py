@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from gatehouse.authorization import MAX_AUTHORIZATION_LENGTH, NO_CREDENTIALS, read_credentials
-from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError
+from gatehouse.authorization import (
+    MAX_AUTHORIZATION_LENGTH,
+    NO_CREDENTIALS,
+    error_attributes,
+    quote,
+    read_credentials,
+)
+from gatehouse.errors import GatehouseError, TokenError
 
 __all__ = [
     "MAX_AUTHORIZATION_LENGTH",
@@ -77,11 +83,6 @@ def error_description(error: GatehouseError) -> str:
     )
 
 
-def _quote(value: str) -> str:
-    # RFC 9110 §5.6.4 quoted-string; our values never hold quotes, but a configured realm might.
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def challenge(
     error: GatehouseError | None,
     *,
@@ -97,13 +98,8 @@ def challenge(
     insufficient_scope (§3). ``params`` are the scheme's own attributes, written last
     (``charset`` for Basic, RFC 7617 §2.1; ``algs`` for DPoP, RFC 9449 §7.1).
     """
-    parts = [f"realm={_quote(realm)}"]
+    parts = [f"realm={quote(realm)}"]
     if error is not None and error.code != NO_CREDENTIALS:
-        parts.append(f"error={_quote(error.error)}")
-        parts.append(f"error_description={_quote(error_description(error))}")
-        if isinstance(error, InsufficientScopeError):
-            required = " ".join(error.required or tuple(scopes))
-            if required:
-                parts.append(f"scope={_quote(required)}")
-    parts.extend(f"{name}={_quote(value)}" for name, value in (params or {}).items())
+        parts += error_attributes(error, error_description(error), scopes)
+    parts.extend(f"{name}={quote(value)}" for name, value in (params or {}).items())
     return f"{scheme} " + ", ".join(parts)

@@ -13,8 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from gatehouse.authorization import MAX_AUTHORIZATION_LENGTH, NO_CREDENTIALS, read_credentials
-from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenError, UseDPoPNonceError
+from gatehouse.authorization import (
+    MAX_AUTHORIZATION_LENGTH,
+    NO_CREDENTIALS,
+    error_attributes,
+    quote,
+    read_credentials,
+)
+from gatehouse.errors import GatehouseError, TokenError, UseDPoPNonceError
 
 __all__ = [
     "MAX_AUTHORIZATION_LENGTH",
@@ -75,10 +81,6 @@ def parse_authorization(authorization: str | Sequence[str] | None) -> tuple[str,
     return found
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _description(error: GatehouseError) -> str:
     return _DESCRIPTIONS.get(error.code) or _BY_ERROR.get(
         error.error, "The request could not be authorized."
@@ -86,12 +88,7 @@ def _description(error: GatehouseError) -> str:
 
 
 def _error_params(error: GatehouseError, scopes: Iterable[str]) -> list[str]:
-    params = [f"error={_quote(error.error)}", f"error_description={_quote(_description(error))}"]
-    if isinstance(error, InsufficientScopeError):
-        required = " ".join(error.required or tuple(scopes))
-        if required:
-            params.append(f"scope={_quote(required)}")
-    return params
+    return error_attributes(error, _description(error), scopes)
 
 
 def www_authenticate(
@@ -110,11 +107,11 @@ def www_authenticate(
     ``None`` or the no-credentials error gives bare challenges (RFC 6750 §3.1).
     """
     with_error = error is not None and error.code != NO_CREDENTIALS
-    realm_param = [f"realm={_quote(realm)}"] if realm is not None else []
+    realm_param = [f"realm={quote(realm)}"] if realm is not None else []
     dpop = [*realm_param]
     if with_error and error is not None and (scheme == "dpop" or not bearer):
         dpop += _error_params(error, scopes)
-    dpop.append(f"algs={_quote(' '.join(sorted(algorithms)))}")
+    dpop.append(f"algs={quote(' '.join(sorted(algorithms)))}")
     challenges = []
     if bearer:
         params = [*realm_param]
