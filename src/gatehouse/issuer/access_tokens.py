@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import Clock
@@ -15,10 +16,24 @@ from gatehouse.jose import b64url_encode, encode_jwt
 
 if TYPE_CHECKING:
     from gatehouse.issuer.status_lists import StatusLists
+    from gatehouse.jose import JWK
+    from gatehouse.storage.status_records import StatusClaim
 
-__all__ = ["AccessTokenMinter", "MintedToken"]
+__all__ = ["AccessTokenMinter", "MintedToken", "TokenDraft"]
 
 MintedToken = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenDraft:
+    """A session's next access token before its store transaction: its ``jti`` and
+    times, and the status-list claim that transaction makes (``status``), so the token
+    costs no commit of its own; ``mint(draft=…, status_idx=…)`` signs it afterwards."""
+
+    jti: str
+    issued_at: int
+    status: StatusClaim | None
+    key: JWK  # read first: a service that cannot sign stores no session
 
 
 class AccessTokenMinter:
@@ -37,6 +52,23 @@ class AccessTokenMinter:
         self._random = random
         self._status = status
 
+    def draft(self, *, subject: str, client_id: str, sid: str) -> TokenDraft:
+        """The ``jti``, ``iat`` and status claim of a session's next token, fixed before
+        the transaction that creates or rotates the session claims its index."""
+        key = self._keys.active_key()
+        now = math.floor(self._clock.time())
+        jti = b64url_encode(self._random(16))
+        if self._status is None:
+            return TokenDraft(jti, now, None, key)
+        claim = self._status.prepare(
+            jti=jti,
+            sid=sid,
+            account_id=subject,
+            client_id=client_id,
+            expires_at=now + self._config.access_token_ttl,
+        )
+        return TokenDraft(jti, now, claim, key)
+
     def mint(
         self,
         *,
@@ -49,12 +81,16 @@ class AccessTokenMinter:
         jkt: str | None = None,
         act: Mapping[str, Any] | None = None,
         not_after: int | None = None,
+        draft: TokenDraft | None = None,
+        status_idx: int | None = None,
     ) -> MintedToken:
         """Sign a token; return it with its claims (the caller reports ``exp``).
         ``jkt`` binds it to a DPoP key (``cnf.jkt``, RFC 9449 §6.1); ``act`` names the
         actor chain of an exchanged token (RFC 8693 §4.1); ``not_after`` caps ``exp``
-        (an exchanged token lives no longer than its subject token)."""
-        now = math.floor(self._clock.time())
+        (an exchanged token lives no longer than its subject token). ``draft`` (from
+        ``draft``) fixes ``jti`` and ``iat``, its status index claimed at ``status_idx``
+        by the session's transaction."""
+        now = math.floor(self._clock.time()) if draft is None else draft.issued_at
         # RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required.
         claims: dict[str, Any] = {
             "iss": self._config.issuer,
@@ -62,7 +98,7 @@ class AccessTokenMinter:
             "aud": audience,
             "exp": now + self._config.access_token_ttl,
             "iat": now,
-            "jti": b64url_encode(self._random(16)),
+            "jti": b64url_encode(self._random(16)) if draft is None else draft.jti,
             "client_id": client_id,
             "scope": format_scope(scope),
         }
@@ -76,7 +112,10 @@ class AccessTokenMinter:
             claims["act"] = dict(act)
         if not_after is not None:
             claims["exp"] = min(claims["exp"], not_after)
-        if self._status is not None:
+        if self._status is not None and draft is not None and draft.status is not None:
+            # draft-ietf-oauth-status-list §6.1, claimed in the session's transaction.
+            claims["status"] = self._status.settle(draft.status, status_idx)
+        elif self._status is not None:
             # draft-ietf-oauth-status-list §6.1: the index this token's status lives at.
             claims["status"] = self._status.claim(
                 jti=claims["jti"],
@@ -85,7 +124,7 @@ class AccessTokenMinter:
                 client_id=client_id,
                 expires_at=claims["exp"],
             )
-        key = self._keys.active_key()
+        key = self._keys.active_key() if draft is None else draft.key
         alg = key.alg or self._config.signing_alg
         token = encode_jwt(claims, key, alg, typ="at+jwt")
         encryption = self._config.encryption.get(audience)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from gatehouse.clock import Clock
 from gatehouse.errors import InvalidGrantError, RefreshTokenReuseError
-from gatehouse.issuer.access_tokens import AccessTokenMinter
+from gatehouse.issuer.access_tokens import AccessTokenMinter, TokenDraft
 from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.dpop_binding import bound_key_missing
@@ -111,8 +111,11 @@ class SessionManager:
         )
         refresh = new_refresh_token(self._random)
         first = RefreshTokenRecord(hash_refresh_token(refresh), session.sid, issued_at=now)
-        pair = self._pair(account, session, refresh, scope, jkt)  # sign first: no orphan
-        self._sessions.create_session(session, first)
+        draft = self._draft(account.account_id, session)
+        # The first access token's status index is claimed in the session's own
+        # transaction (issue 11: a login costs one commit, not two).
+        idx = self._sessions.create_session(session, first, status=draft.status)
+        pair = self._pair(account, session, refresh, scope, jkt, draft=draft, status_idx=idx)
         self._audit.event(
             "login_succeeded", account_id=account.account_id, sid=session.sid, client_id=client_id
         )
@@ -125,6 +128,9 @@ class SessionManager:
         refresh: str,
         scope: frozenset[str],
         jkt: str | None,
+        *,
+        draft: TokenDraft | None = None,
+        status_idx: int | None = None,
     ) -> TokenPair:
         token, _ = self._minter.mint(
             subject=account.account_id,
@@ -134,6 +140,8 @@ class SessionManager:
             roles=account.roles,
             sid=session.sid,
             jkt=jkt,
+            draft=draft,
+            status_idx=status_idx,
         )
         return TokenPair(
             access_token=token,
@@ -143,6 +151,10 @@ class SessionManager:
             sid=session.sid,
             token_type="Bearer" if jkt is None else "DPoP",
         )
+
+    def _draft(self, account_id: str, session: SessionRecord) -> TokenDraft:
+        client_id = session.client_id or self._config.first_party_client_id
+        return self._minter.draft(subject=account_id, client_id=client_id, sid=session.sid)
 
     def refresh(
         self,
@@ -163,6 +175,8 @@ class SessionManager:
         if found is not None and found.jkt is not None:
             self._check_key(found, jkt)
         successor = new_refresh_token(self._random)
+        # The access token's status index rides in the rotation's transaction.
+        draft = None if found is None else self._draft(found.account_id, found)
         result = self._sessions.rotate_refresh_token(
             RotationRequest(
                 presented_hash=presented,
@@ -171,6 +185,7 @@ class SessionManager:
                 now=self._clock.time(),
                 idle_timeout=self._config.refresh_idle_timeout,
                 grace_seconds=self._config.refresh_reuse_grace,
+                status=None if draft is None else draft.status,
             )
         )
         outcome, session = result.outcome, result.session
@@ -196,7 +211,15 @@ class SessionManager:
             raise InvalidGrantError("the account is disabled", code="account_disabled")
         granted = grant_scope(requested, session.scope & account.allowed_scopes)
         self._audit.event("refresh", sid=session.sid, outcome=outcome.value)
-        return self._pair(account, session, current, granted, session.jkt or jkt)
+        return self._pair(
+            account,
+            session,
+            current,
+            granted,
+            session.jkt or jkt,
+            draft=draft,  # unclaimed in the rotation (list full): settled apart
+            status_idx=result.status_idx,
+        )
 
     def _session_of(self, presented: bytes) -> SessionRecord | None:
         token = self._sessions.find_refresh_token(presented)

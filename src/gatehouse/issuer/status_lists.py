@@ -2,8 +2,10 @@
 
 * **Allocation** (§12.2-§12.3, §12.5): an access token's index is drawn uniformly at
   random from a large list (``StatusIndexAllocator``, full at half) and claimed in the
-  store on the ``(list, idx)`` key, so neither the index nor the list reveals issue order
-  or links a user's tokens, and no index is allocated twice even across instances.
+  store on the ``(list, idx)`` key (inside the transaction that creates or rotates the
+  token's session: no commit of its own, ``prepare``/``settle``), so neither the index
+  nor the list reveals issue order or links a user's tokens, and no index is allocated
+  twice even across instances.
 * **Serving** (§5.1, §8.2, §13.7): the list token is signed with the ACTIVE key, so
   verifiers check it with the JWKS they already hold; ``sub`` is the list's URI, ``ttl``
   tells verifiers how long to cache it, and it is built once per content version (bits
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import secrets
 import threading
@@ -38,7 +41,7 @@ from gatehouse.jose.status_list_token import encode_status_list_token
 from gatehouse.storage.ports import DenyList
 from gatehouse.storage.records import DenyKind
 from gatehouse.storage.status_ports import StatusStore
-from gatehouse.storage.status_records import ClaimOutcome, StatusEntryRecord
+from gatehouse.storage.status_records import StatusClaim
 
 __all__ = ["DENY_MARGIN", "ServedStatusList", "StatusLists"]
 
@@ -47,6 +50,10 @@ DENY_MARGIN = 60.0
 _RETIRE_MARGIN = 300.0
 """A list is retired this long after its last token's ``exp`` (verifier leeway, skew)."""
 _CACHED_LISTS = 64
+_DRAWS = 8
+"""Candidates per claim: below half full each is free with probability >= 1/2, so all
+eight are taken with probability <= 1/256 (then a new claim, with new draws)."""
+_ROUNDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,39 @@ class StatusLists:
 
     # --- issuing ------------------------------------------------------------------------
 
+    def prepare(
+        self,
+        *,
+        jti: str,
+        sid: str | None,
+        account_id: str | None,
+        client_id: str | None,
+        expires_at: float,
+    ) -> StatusClaim:
+        """Random candidates in the current list, for the store to claim inside the
+        transaction that mints the token (a session's creation or rotation), so the
+        claim costs no commit of its own; ``settle`` turns the outcome into the claim."""
+        list_id = self._current or self._usable_list()
+        draws = tuple(itertools.islice(self._alloc.candidates(), _DRAWS))
+        return StatusClaim(
+            list_id, draws, self._alloc.capacity, jti, sid, account_id, client_id, expires_at
+        )
+
+    def settle(self, claim: StatusClaim, idx: int | None) -> dict[str, Any]:
+        """The ``status`` claim (§6.1) for ``claim`` claimed at ``idx``; None (the list
+        filled up, or every draw was taken) claims again in a transaction of its own."""
+        if idx is None:
+            self._current = None
+            return self.claim(
+                jti=claim.jti,
+                sid=claim.sid,
+                account_id=claim.account_id,
+                client_id=claim.client_id,
+                expires_at=claim.expires_at,
+            )
+        self._current = claim.list_id
+        return {"status_list": {"idx": idx, "uri": self.uri(claim.list_id)}}
+
     def claim(
         self,
         *,
@@ -102,17 +142,16 @@ class StatusLists:
         client_id: str | None,
         expires_at: float,
     ) -> dict[str, Any]:
-        """Claim an index for a new access token; return its ``status`` claim (§6.1)."""
-        for _ in range(4):
-            list_id = self._current or self._usable_list()
-            for idx in self._alloc.candidates():
-                entry = StatusEntryRecord(list_id, idx, jti, sid, account_id, client_id, expires_at)
-                outcome = self._store.claim_status_index(entry, capacity=self._alloc.capacity)
-                if outcome is ClaimOutcome.CLAIMED:
-                    self._current = list_id
-                    return {"status_list": {"idx": idx, "uri": self.uri(list_id)}}
-                if outcome is ClaimOutcome.FULL:
-                    break
+        """Claim an index for a new access token in a transaction of its own (one
+        autocommit statement on PostgreSQL); return its ``status`` claim (§6.1)."""
+        for _ in range(_ROUNDS):
+            claim = self.prepare(
+                jti=jti, sid=sid, account_id=account_id, client_id=client_id, expires_at=expires_at
+            )
+            idx = self._store.claim_status_indices(claim)
+            if idx is not None:
+                self._current = claim.list_id
+                return {"status_list": {"idx": idx, "uri": self.uri(claim.list_id)}}
             self._current = None  # full (or every draw taken, i.e. nearly full): move on
         raise StorageError("no status list index could be claimed")
 

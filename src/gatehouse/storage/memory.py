@@ -28,6 +28,7 @@ from gatehouse.storage.records import (
     SigningKeyRecord,
 )
 from gatehouse.storage.rotation import decide_rotation
+from gatehouse.storage.status_records import StatusClaim
 
 __all__ = ["MemoryStore"]
 
@@ -106,7 +107,13 @@ class MemoryStore(MemoryStatusLists):
 
     # --- sessions -------------------------------------------------------------------
 
-    def create_session(self, session: SessionRecord, first_token: RefreshTokenRecord) -> None:
+    def create_session(
+        self,
+        session: SessionRecord,
+        first_token: RefreshTokenRecord,
+        *,
+        status: StatusClaim | None = None,
+    ) -> int | None:
         with self._lock:
             if session.sid in self._sessions:
                 raise ConflictError("session id is taken")
@@ -114,6 +121,7 @@ class MemoryStore(MemoryStatusLists):
                 raise ConflictError("refresh token exists")
             self._sessions[session.sid] = session
             self._tokens[first_token.token_hash] = first_token
+            return None if status is None else self._claim_locked(status)
 
     def get_session(self, sid: str) -> SessionRecord | None:
         with self._lock:
@@ -152,6 +160,9 @@ class MemoryStore(MemoryStatusLists):
                 self._tokens[decision.insert.token_hash] = decision.insert
             if decision.result.outcome is RotationOutcome.REUSED and decision.session:
                 self._end_session_locked(decision.session.sid, request.now)
+            if decision.claim is not None:
+                idx = self._claim_locked(decision.claim)
+                return dataclasses.replace(decision.result, status_idx=idx)
             return decision.result
 
     def _revoke_where(self, account_id: str, now: float, reason: str) -> int:

@@ -15,6 +15,7 @@ from gatehouse.errors import ConflictError
 from gatehouse.storage.status_records import (
     ClaimOutcome,
     PendingDenial,
+    StatusClaim,
     StatusEntryRecord,
     StatusListRecord,
 )
@@ -56,6 +57,27 @@ class MemoryStatusLists:
     def _end_client_locked(self, client_id: str) -> None:
         self._flip_locked(lambda e: e.client_id == client_id)
 
+    def _claim_locked(self, claim: StatusClaim) -> int | None:
+        for idx in claim.candidates:
+            outcome = self._claim_entry_locked(claim.entry(idx), claim.capacity)
+            if outcome is ClaimOutcome.CLAIMED:
+                return idx
+            if outcome is ClaimOutcome.FULL:
+                return None
+        return None
+
+    def _claim_entry_locked(self, entry: StatusEntryRecord, capacity: int) -> ClaimOutcome:
+        lst = self._lists.get(entry.list_id)
+        if lst is None or lst.retired_at is not None or lst.claimed >= capacity:
+            return ClaimOutcome.FULL
+        if (entry.list_id, entry.idx) in self._entries:
+            return ClaimOutcome.TAKEN
+        self._entries[(entry.list_id, entry.idx)] = entry
+        self._lists[entry.list_id] = dataclasses.replace(
+            lst, claimed=lst.claimed + 1, expires_at=max(lst.expires_at, entry.expires_at)
+        )
+        return ClaimOutcome.CLAIMED
+
     # --- the port -----------------------------------------------------------------------
 
     def open_status_list(self, *, size: int, now: float) -> StatusListRecord:
@@ -81,16 +103,11 @@ class MemoryStatusLists:
 
     def claim_status_index(self, entry: StatusEntryRecord, *, capacity: int) -> ClaimOutcome:
         with self._lock:
-            lst = self._lists.get(entry.list_id)
-            if lst is None or lst.retired_at is not None or lst.claimed >= capacity:
-                return ClaimOutcome.FULL
-            if (entry.list_id, entry.idx) in self._entries:
-                return ClaimOutcome.TAKEN
-            self._entries[(entry.list_id, entry.idx)] = entry
-            self._lists[entry.list_id] = dataclasses.replace(
-                lst, claimed=lst.claimed + 1, expires_at=max(lst.expires_at, entry.expires_at)
-            )
-            return ClaimOutcome.CLAIMED
+            return self._claim_entry_locked(entry, capacity)
+
+    def claim_status_indices(self, claim: StatusClaim) -> int | None:
+        with self._lock:
+            return self._claim_locked(claim)
 
     def invalid_indices(self, list_id: int) -> list[int]:
         with self._lock:

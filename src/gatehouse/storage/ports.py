@@ -36,6 +36,7 @@ from gatehouse.storage.records import (
     SigningKeyRecord,
 )
 from gatehouse.storage.status_ports import StatusStore
+from gatehouse.storage.status_records import StatusClaim
 
 __all__ = [
     "AccountStore",
@@ -98,9 +99,17 @@ class AccountStore(Protocol):
 
 @runtime_checkable
 class SessionStore(Protocol):
-    def create_session(self, session: SessionRecord, first_token: RefreshTokenRecord) -> None:
+    def create_session(
+        self,
+        session: SessionRecord,
+        first_token: RefreshTokenRecord,
+        *,
+        status: StatusClaim | None = None,
+    ) -> int | None:
         """Insert a session and its first refresh token together; ``ConflictError`` on
-        a duplicate sid or token hash."""
+        a duplicate sid or token hash. With ``status``, the first access token's
+        status-list index is claimed in the same transaction (issue 11: no commit of
+        its own) and returned; None if no candidate was free (the caller claims apart)."""
         ...
 
     def get_session(self, sid: str) -> SessionRecord | None: ...
@@ -132,6 +141,9 @@ class SessionStore(Protocol):
            ``idle_expires_at = min(now + idle_timeout, absolute_expires_at)`` → ROTATED.
 
         Under any number of concurrent calls with one token, exactly one ROTATED.
+        For ROTATED and GRACE (an access token will be minted), ``request.status`` is
+        claimed in the same transaction; ``status_idx`` is the index (None: not claimed,
+        the caller claims apart). A failure rolls back the rotation and the claim.
         """
         ...
 

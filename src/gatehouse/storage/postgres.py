@@ -15,6 +15,9 @@ four statements. Everything else is the SQL shared with SQLite (``sql_store``,
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
 from gatehouse.storage.postgres_base import Connection
 from gatehouse.storage.postgres_counters import PostgresCounters
 from gatehouse.storage.records import (
@@ -24,8 +27,15 @@ from gatehouse.storage.records import (
     SessionRecord,
 )
 from gatehouse.storage.rotation import RotationDecision, decide_rotation
+from gatehouse.storage.sql_status import CLAIM_CTES, CLAIMED_IDX, claim_cte_params
 from gatehouse.storage.sql_store import SQLStore, rotation_writes
 from gatehouse.storage.sql_tables import SESSIONS, TOKENS
+from gatehouse.storage.status_records import StatusClaim
+
+if TYPE_CHECKING:
+    from psycopg import Cursor as _PgCursor
+
+    Cursor = _PgCursor[Any]
 
 __all__ = ["PostgresStore"]
 
@@ -40,6 +50,15 @@ _ROTATION_LOCK = (
     " WHERE t.token_hash = ? FOR UPDATE"
 )
 _SELECT_TOKEN = f"{TOKENS.select} WHERE token_hash = ?"
+# The session, its first token and its first access token's status index: still one
+# statement (one round trip, one commit); its rows are the claimed index (none: not
+# claimed, the issuer claims on its own).
+_CREATE_SESSION_CLAIMING = (
+    f"WITH s AS ({SESSIONS.insert}), t AS ({TOKENS.insert}), {CLAIM_CTES} {CLAIMED_IDX}"
+)
+_CLAIM = f"WITH {CLAIM_CTES} {CLAIMED_IDX}"
+
+_Sent = tuple[RotationResult, "Cursor | None"]
 
 
 class PostgresStore(SQLStore, PostgresCounters):
@@ -52,13 +71,32 @@ class PostgresStore(SQLStore, PostgresCounters):
     and each new connection (the driver rounds it up to whole seconds, at least 2).
     """
 
-    def create_session(self, session: SessionRecord, first_token: RefreshTokenRecord) -> None:
-        self._execute(_CREATE_SESSION, (*SESSIONS.to_row(session), *TOKENS.to_row(first_token)))
+    def create_session(
+        self,
+        session: SessionRecord,
+        first_token: RefreshTokenRecord,
+        *,
+        status: StatusClaim | None = None,
+    ) -> int | None:
+        params = (*SESSIONS.to_row(session), *TOKENS.to_row(first_token))
+        if status is None:
+            self._execute(_CREATE_SESSION, params)
+            return None
+        # Still one statement: the session, its token and the access token's index.
+        rows = self._execute_returning(
+            _CREATE_SESSION_CLAIMING, (*params, *claim_cte_params(status))
+        )
+        return int(rows[0][0]) if rows else None
+
+    def claim_status_indices(self, claim: StatusClaim) -> int | None:
+        """One autocommit statement: one round trip, one commit."""
+        rows = self._execute_returning(_CLAIM, claim_cte_params(claim))
+        return int(rows[0][0]) if rows else None
 
     def rotate_refresh_token(self, request: RotationRequest) -> RotationResult:
         lock, select = self._sql(_ROTATION_LOCK), self._sql(_SELECT_TOKEN)
 
-        def work(c: Connection) -> RotationResult:
+        def work(c: Connection) -> _Sent:
             found = c.execute(lock, (request.presented_hash,)).fetchone()
             token = session = successor = None
             if found is not None:
@@ -70,19 +108,33 @@ class PostgresStore(SQLStore, PostgresCounters):
                     after = c.execute(select, (token.successor_hash,)).fetchone()
                     successor = TOKENS.from_row(after) if after else None
             decision = decide_rotation(request, token, session, successor)
-            self._send_writes(c, decision)
-            return decision.result
+            return decision.result, self._send_writes(c, decision)
 
-        return self._pipelined(work)
+        def finish(sent: _Sent) -> _Sent:
+            result, claimed = sent
+            if claimed is None:
+                return sent
+            row = claimed.fetchone()  # read after COMMIT's sync: no extra round trip
+            return dataclasses.replace(result, status_idx=int(row[0]) if row else None), None
 
-    def _send_writes(self, c: Connection, decision: RotationDecision) -> None:
+        return self._pipelined(work, finish)[0]
+
+    def _send_writes(self, c: Connection, decision: RotationDecision) -> Cursor | None:
         """Send the decided writes as ONE statement (data-modifying CTEs), queued to
         travel with COMMIT: each statement costs the driver ~0.1 ms of CPU, which is
-        what bounds refreshes/s when many clients share one process."""
+        what bounds refreshes/s when many clients share one process. The access
+        token's status claim (``decision.claim``) joins that statement as two more
+        CTEs; its cursor is returned, to read the claimed index after COMMIT."""
         writes = rotation_writes(decision)
+        params = [v for _, each in writes for v in each]
+        if decision.claim is not None:
+            ctes = "".join(f"w{i} AS ({template}), " for i, (template, _) in enumerate(writes))
+            params.extend(claim_cte_params(decision.claim))
+            return c.execute(self._sql(f"WITH {ctes}{CLAIM_CTES} {CLAIMED_IDX}"), params)
         if not writes:
-            return
+            return None
         *before, (last, _) = writes
         ctes = ", ".join(f"w{i} AS ({template})" for i, (template, _) in enumerate(before))
         template = f"WITH {ctes} {last}" if before else last
-        c.execute(self._sql(template), tuple(v for _, params in writes for v in params))
+        c.execute(self._sql(template), params)
+        return None

@@ -264,11 +264,15 @@ class PostgresBase(SQLSeam):
 
         return self._attempt(transaction)
 
-    def _pipelined(self, work: Callable[[Connection], T]) -> T:
+    def _pipelined(
+        self, work: Callable[[Connection], T], finish: Callable[[T], T] | None = None
+    ) -> T:
         """Run ``work`` in one transaction sent in pipeline mode: ``BEGIN`` travels with
         the first query and the writes with ``COMMIT``, so a read-then-write
         transaction costs two round trips. ``work`` must not read ``rowcount`` before
-        a fetch, and (retried like any transaction) must only talk to the database."""
+        a fetch, and (retried like any transaction) must only talk to the database.
+        ``finish`` gets its value after COMMIT's sync, still on the connection: where a
+        queued statement's rows are read without another round trip."""
 
         def transaction(conn: Connection) -> T:
             # psycopg's transaction() syncs at BEGIN and again at COMMIT; spelling
@@ -278,7 +282,7 @@ class PostgresBase(SQLSeam):
                     conn.execute(b"BEGIN")
                     result = work(conn)
                     conn.execute(b"COMMIT")
-                return result
+                return result if finish is None else finish(result)
             except BaseException:
                 if not conn.closed and conn.info.transaction_status != _IDLE:
                     with suppress(psycopg.Error):  # the original error is the one to report

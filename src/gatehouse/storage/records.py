@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from gatehouse.storage.status_records import StatusClaim
+
 __all__ = [
     "REUSE_REASON",
     "AccountRecord",
@@ -141,6 +143,9 @@ class RotationRequest:
     now: float
     idle_timeout: float
     grace_seconds: float
+    # The new access token's status-list index, claimed in the same transaction when
+    # the outcome mints one (ROTATED, GRACE); see ``RotationResult.status_idx``.
+    status: StatusClaim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,7 @@ class RotationResult:
     session: SessionRecord | None = None
     token: RefreshTokenRecord | None = None
     successor: RefreshTokenRecord | None = None
+    status_idx: int | None = None  # the index ``request.status`` claimed, if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from gatehouse.storage.records import (
     RotationResult,
     SessionRecord,
 )
+from gatehouse.storage.status_records import StatusClaim
 
 # REUSE_REASON lives with the records (the issuer reads it there); named here too.
 __all__ = ["REUSE_REASON", "RotationDecision", "decide_rotation"]
@@ -28,12 +29,14 @@ __all__ = ["REUSE_REASON", "RotationDecision", "decide_rotation"]
 @dataclass(frozen=True, slots=True)
 class RotationDecision:
     """What to write: ``session`` if it differs from the row read, ``write_token`` to
-    replace the presented row, ``insert`` as a new row; then answer ``result``."""
+    replace the presented row, ``insert`` as a new row, ``claim`` the new access
+    token's status index (ROTATED and GRACE mint one); then answer ``result``."""
 
     result: RotationResult
     session: SessionRecord | None = None
     write_token: RefreshTokenRecord | None = None
     insert: RefreshTokenRecord | None = None
+    claim: StatusClaim | None = None
 
 
 def decide_rotation(
@@ -58,7 +61,8 @@ def decide_rotation(
         )
         if in_grace:
             return RotationDecision(
-                RotationResult(RotationOutcome.GRACE, session, token, successor)
+                RotationResult(RotationOutcome.GRACE, session, token, successor),
+                claim=request.status,
             )
         revoked = dataclasses.replace(session, revoked_at=now, revoke_reason=REUSE_REASON)
         return RotationDecision(
@@ -86,4 +90,5 @@ def decide_rotation(
         session=touched,
         write_token=spent,
         insert=fresh,
+        claim=request.status,
     )

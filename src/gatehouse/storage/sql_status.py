@@ -23,13 +23,18 @@ from gatehouse.storage.sql_tables import OUTBOX, STATUS_ENTRIES, STATUS_LISTS
 from gatehouse.storage.status_records import (
     ClaimOutcome,
     PendingDenial,
+    StatusClaim,
     StatusEntryRecord,
     StatusListRecord,
 )
 
 __all__ = [
+    "CLAIMED_IDX",
+    "CLAIM_CTES",
     "SQLStatusLists",
     "account_end_writes",
+    "claim_cte_params",
+    "claim_in",
     "client_end_writes",
     "session_end_writes",
 ]
@@ -74,6 +79,25 @@ _COUNT_CLAIM = (
     "UPDATE $status_lists SET claimed = claimed + 1, expires_at = GREATEST(expires_at, ?)"
     " WHERE list_id = ?"
 )
+# PostgreSQL only (data-modifying CTEs): a claim as part of ONE statement, so the
+# session insert or the rotation writes and the claim commit together, in the round
+# trip they already cost. The candidates travel as one array; the first one not in the
+# statement's snapshot is inserted (ON CONFLICT DO NOTHING covers one claimed
+# concurrently: then nothing, and the issuer claims on its own); ``k`` counts the claim
+# only if ``c`` inserted it. All CTEs share one snapshot, which is why the NOT EXISTS
+# and the room check read the state from before this statement.
+CLAIM_CTES = (
+    "c AS (INSERT INTO $status_entries"
+    " (list_id, idx, jti, sid, account_id, client_id, expires_at, status)"
+    " SELECT ?, u.idx, ?, ?, ?, ?, ?, 0 FROM unnest(?::bigint[]) WITH ORDINALITY AS u(idx, n)"
+    " WHERE EXISTS (SELECT 1 FROM $status_lists"
+    " WHERE list_id = ? AND retired_at IS NULL AND claimed < ?)"
+    " AND NOT EXISTS (SELECT 1 FROM $status_entries e WHERE e.list_id = ? AND e.idx = u.idx)"
+    " ORDER BY u.n LIMIT 1 ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx),"
+    " k AS (UPDATE $status_lists SET claimed = claimed + 1,"
+    " expires_at = GREATEST(expires_at, ?) WHERE list_id = ? AND EXISTS (SELECT 1 FROM c))"
+)
+CLAIMED_IDX = "SELECT idx FROM c"
 _ROOM = "SELECT 1 FROM $status_lists WHERE list_id = ? AND retired_at IS NULL AND claimed < ?"
 # The range on list_id (one value) steers SQLite's planner, which has no statistics, to
 # the partial index of set bits (migration 0004) instead of the primary key, which
@@ -95,6 +119,29 @@ _SETTLE = (
 
 def _end(where: str, key: object) -> Writes:
     return [(_BUMP.format(where=where), (key,)), (_FLIP.format(where=where), (key,))]
+
+
+def claim_cte_params(claim: StatusClaim) -> Row:
+    """The parameters of ``CLAIM_CTES``, in its placeholders' order."""
+    lid = claim.list_id
+    return (
+        *(lid, claim.jti, claim.sid, claim.account_id, claim.client_id, claim.expires_at),
+        *(list(claim.candidates), lid, claim.capacity, lid, claim.expires_at, lid),
+    )
+
+
+def claim_in(tx: Transaction, claim: StatusClaim) -> int | None:
+    """Claim the first free candidate inside ``tx`` (SQLite's ``BEGIN IMMEDIATE`` holds
+    the write lock, so each try is an in-process statement, no round trip); the index,
+    or None when the list is full or every candidate is taken."""
+    for idx in claim.candidates:
+        params = (*STATUS_ENTRIES.to_row(claim.entry(idx)), claim.list_id, claim.capacity)
+        if tx.run(_CLAIM, params) == 1:
+            tx.run(_COUNT_CLAIM, (claim.expires_at, claim.list_id))
+            return idx
+        if tx.one(_ROOM, (claim.list_id, claim.capacity)) is None:
+            return None  # full or retired: no candidate can succeed
+    return None
 
 
 def session_end_writes(sid: str, now: float) -> Writes:
@@ -140,6 +187,11 @@ class SQLStatusLists(SQLSeam):
             return ClaimOutcome.TAKEN
 
         return self._transaction(work)
+
+    def claim_status_indices(self, claim: StatusClaim) -> int | None:
+        """A claim in a transaction of its own (a client-credentials token, or a claim
+        that found no free candidate inside its session's transaction)."""
+        return self._transaction(lambda tx: claim_in(tx, claim))
 
     def invalid_indices(self, list_id: int) -> list[int]:
         return sorted(int(row[0]) for row in self._read(_INVALID, (list_id, list_id)))

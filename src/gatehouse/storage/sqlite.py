@@ -5,12 +5,15 @@ across application crashes (a power cut may lose the last transactions, never co
 the file) and is what makes thousands of rotations per second possible. Connections,
 ``BEGIN IMMEDIATE`` transactions and error translation live in ``sqlite_base``; the
 SQL shared with PostgreSQL in ``sql_store`` and ``sql_counters``. What is SQLite's own
-is here: a session and its first token as two inserts in one transaction, and the
+is here: a session and its first token as two inserts in one transaction (with the
+first access token's status-list index claimed in it), and the
 rotation's read of three rows in one join, safe because ``BEGIN IMMEDIATE`` holds the
 write lock from the start, so no other writer can interleave.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from gatehouse.storage.records import (
     RefreshTokenRecord,
@@ -20,9 +23,11 @@ from gatehouse.storage.records import (
 )
 from gatehouse.storage.rotation import decide_rotation
 from gatehouse.storage.sql_seam import Transaction
+from gatehouse.storage.sql_status import claim_in
 from gatehouse.storage.sql_store import SQLStore, rotation_writes
 from gatehouse.storage.sql_tables import SESSIONS, TOKENS
 from gatehouse.storage.sqlite_counters import SQLiteCounters
+from gatehouse.storage.status_records import StatusClaim
 
 __all__ = ["SQLiteStore"]
 
@@ -44,12 +49,19 @@ class SQLiteStore(SQLStore, SQLiteCounters):
     if needed and applies pending migrations; ``close()`` releases every connection.
     """
 
-    def create_session(self, session: SessionRecord, first_token: RefreshTokenRecord) -> None:
-        def work(tx: Transaction) -> None:
+    def create_session(
+        self,
+        session: SessionRecord,
+        first_token: RefreshTokenRecord,
+        *,
+        status: StatusClaim | None = None,
+    ) -> int | None:
+        def work(tx: Transaction) -> int | None:
             tx.run(SESSIONS.insert, SESSIONS.to_row(session))
             tx.run(TOKENS.insert, TOKENS.to_row(first_token))
+            return None if status is None else claim_in(tx, status)
 
-        self._transaction(work)
+        return self._transaction(work)
 
     def rotate_refresh_token(self, request: RotationRequest) -> RotationResult:
         def work(tx: Transaction) -> RotationResult:
@@ -62,6 +74,9 @@ class SQLiteStore(SQLStore, SQLiteCounters):
             decision = decide_rotation(request, token, session, successor)
             for statement, params in rotation_writes(decision):
                 tx.run(statement, params)
-            return decision.result
+            if decision.claim is None:
+                return decision.result
+            # The new access token's index, in this BEGIN IMMEDIATE transaction too.
+            return dataclasses.replace(decision.result, status_idx=claim_in(tx, decision.claim))
 
         return self._transaction(work)

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 from gatehouse.storage.status_records import (
     ClaimOutcome,
     PendingDenial,
+    StatusClaim,
     StatusEntryRecord,
     StatusListRecord,
 )
@@ -44,6 +45,13 @@ class StatusStore(Protocol):
         the list's ``claimed`` counts it and its ``expires_at`` covers the entry's), TAKEN
         (the index is held, nothing written) or FULL (the list has ``capacity`` claims or
         is retired, nothing written). Concurrent claims of one index: exactly one CLAIMED."""
+        ...
+
+    def claim_status_indices(self, claim: StatusClaim) -> int | None:
+        """Claim the first free of ``claim.candidates`` in a transaction of its own (on
+        PostgreSQL one autocommit statement); the index, or None if the list is full or
+        retired or every candidate is taken. A session's tokens are claimed inside the
+        session's own transaction instead (``create_session``, ``rotate_refresh_token``)."""
         ...
 
     def invalid_indices(self, list_id: int) -> list[int]:

@@ -13,7 +13,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["ClaimOutcome", "PendingDenial", "StatusEntryRecord", "StatusListRecord"]
+__all__ = [
+    "ClaimOutcome",
+    "PendingDenial",
+    "StatusClaim",
+    "StatusEntryRecord",
+    "StatusListRecord",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,32 @@ class StatusEntryRecord:
     client_id: str | None
     expires_at: float
     status: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusClaim:
+    """An index to claim for one access token INSIDE the transaction that mints it (the
+    session's creation or its refresh rotation), so a token costs no commit of its own.
+
+    ``candidates`` are random draws from ``list_id`` (draft §12.3), tried in order: the
+    first one free is claimed, if the list is unretired with fewer than ``capacity``
+    claims. None of them free (or the list full) claims nothing; the issuer then claims
+    in a transaction of its own (``StatusStore.claim_status_indices``)."""
+
+    list_id: int
+    candidates: tuple[int, ...]
+    capacity: int
+    jti: str
+    sid: str | None
+    account_id: str | None
+    client_id: str | None
+    expires_at: float
+
+    def entry(self, idx: int) -> StatusEntryRecord:
+        """The entry this claim stores at ``idx``."""
+        return StatusEntryRecord(
+            self.list_id, idx, self.jti, self.sid, self.account_id, self.client_id, self.expires_at
+        )
 
 
 @dataclass(frozen=True, slots=True)
