@@ -16,6 +16,7 @@ import re
 import string
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -163,14 +164,15 @@ def load_functions(
 
 
 def start_functions(functions: tuple[DevFunction, ...]) -> None:
-    """One warm worker per function and authorizer now; the first import error stops it."""
-    try:
-        for function in functions:
-            for runtime in function.runtimes:
-                runtime.start()
-    except ConfigurationError:
+    """One warm worker per function and authorizer now, started side by side; the first
+    import error (in the table's order) stops them all and is raised."""
+    runtimes = [runtime for function in functions for runtime in function.runtimes]
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(runtimes)))) as pool:
+        errors = [f.exception() for f in [pool.submit(r.start) for r in runtimes]]
+    first = next((e for e in errors if e is not None), None)
+    if first is not None:
         close_functions(functions)
-        raise
+        raise first
 
 
 def close_functions(functions: tuple[DevFunction, ...]) -> None:
