@@ -6,15 +6,13 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
 from gatehouse.keys.fetch import FetchResult, UrllibFetcher
-from serving_thread import serving
+from serving_thread import LoopbackHTTPServer, QuietHandler, serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
 
@@ -46,7 +44,7 @@ class Script:
             self.headers["Cache-Control"] = cache_control
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _Server
 
     def do_GET(self) -> None:
@@ -67,21 +65,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests assert on the script, not on logs."""
 
-
-class _Server(ThreadingHTTPServer):
-    # Join handler threads on close so every test ends with nothing left running.
-    daemon_threads = False
-    block_on_close = True
-
+class _Server(LoopbackHTTPServer):
     def __init__(self, script: Script) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.script = script
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (the timeout test) leaves a broken pipe: expected."""
 
 
 @dataclass

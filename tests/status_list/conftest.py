@@ -7,8 +7,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -16,7 +14,7 @@ from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.status_list import StatusListBuilder
 from gatehouse.jose.status_list_token import encode_status_list_token
-from serving_thread import serving
+from serving_thread import LoopbackHTTPServer, QuietHandler, serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
 
@@ -44,7 +42,7 @@ class Publisher:
         self.status, self.body, self.etag = 200, token.encode(), etag
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _Server
 
     def do_GET(self) -> None:
@@ -75,20 +73,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests assert on the publisher's record."""
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-
+class _Server(LoopbackHTTPServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.publisher = Publisher()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up leaves a broken pipe: expected."""
 
 
 @dataclass
