@@ -64,6 +64,7 @@ def events_at(revision: str) -> dict[str, Any]:
     return {
         "rest-proxy": old.proxy_event(request, "1.0", rest, now=now),
         "http-proxy": old.proxy_event(request, "2.0", jwt, now=now),
+        "http-proxy-lambda": old.proxy_event(request, "2.0", {"lambda": {"sub": "a"}}, now=now),
         "rest-request-authorizer": old.authorizer_event(request, "1.0"),
         "rest-token-authorizer": None,  # not supported then
         "http-request-authorizer": old.authorizer_event(request, "2.0"),

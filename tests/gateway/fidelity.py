@@ -1,7 +1,8 @@
 """Key paths and JSON types of the dev gateway's events against AWS's recorded events.
 
-Each kind of event the gateway emits (REST proxy, HTTP API proxy, REST REQUEST and TOKEN
-authorizer inputs, HTTP API REQUEST authorizer input) is compared with every recording
+Each kind of event the gateway emits (REST proxy, HTTP API proxy behind the JWT and behind
+a Lambda authorizer, REST REQUEST and TOKEN authorizer inputs, HTTP API REQUEST
+authorizer input) is compared with every recording
 of that kind in ``../shared/events``: the recordings' key paths are merged (with the JSON
 types seen for each), keys of free-form maps (headers, query strings, path parameters,
 authorizer contexts, claims) become ``*``, and the emitted event is counted as
@@ -45,6 +46,10 @@ KINDS: Mapping[str, tuple[str, ...]] = {
         "powertools/apiGatewayProxyV2Event_GET.json",
         "powertools/apiGatewayProxyV2LambdaAuthorizerEvent.json",
         "powertools/apiGatewayProxyV2IamEvent.json",
+    ),
+    "http-proxy-lambda": (
+        "aws-lambda-go/apigw-v2-request-lambda-authorizer.json",
+        "powertools/apiGatewayProxyV2LambdaAuthorizerEvent.json",
     ),
     "rest-request-authorizer": (
         "aws-sam-cli/apigateway-request-authorizer.json",
@@ -96,6 +101,11 @@ OPTIONAL: Mapping[str, Mapping[str, str]] = {
         "requestContext.authorizer.lambda": "a Lambda-authorized route (emitted then)",
         "requestContext.authorizer.principalId": "a Lambda authorizer with payload 1.0",
         "requestContext.authorizer.integrationLatency": "a Lambda authorizer with payload 1.0",
+    },
+    "http-proxy-lambda": {
+        **_ANY_KIND,
+        "stageVariables": "only when the stage defines variables",
+        "requestContext.authorizer.jwt": "a JWT-authorized route (the other sample)",
     },
     "rest-request-authorizer": {
         **_ANY_KIND,
@@ -262,6 +272,7 @@ def sample_events() -> dict[str, Mapping[str, Any] | None]:
     return {
         "rest-proxy": proxy_event(request, "1.0", rest_context),
         "http-proxy": proxy_event(request, "2.0", jwt),
+        "http-proxy-lambda": proxy_event(request, "2.0", {"lambda": {"sub": "alice"}}),
         "rest-request-authorizer": request_authorizer_event(request, "1.0", ["Bearer t"]),
         "rest-token-authorizer": token_authorizer_event(request, "Bearer t"),
         "http-request-authorizer": request_authorizer_event(request, "2.0", ["Bearer t"]),
