@@ -60,6 +60,7 @@ def test_a_short_token_is_renewed_half_way() -> None:
         (400, {"error": "made_up_error"}, None, TokenEndpointError),
         (500, b"<html>oops</html>", None, TokenEndpointError),
         (200, b"[1, 2]", None, TokenEndpointError),
+        (200, b"[" * 50_000, None, TokenEndpointError),
         (200, {"token_type": "Bearer", "expires_in": 300}, None, TokenEndpointError),
         (200, {**GOOD, "expires_in": "300"}, None, TokenEndpointError),
         (200, {**GOOD, "expires_in": 0}, None, TokenEndpointError),

@@ -209,6 +209,7 @@ def test_internally_initiated_with_an_unsigned_subject(tts: Tts) -> None:
         ({"request_context": "[1, 2]"}, 400, "invalid_request"),
         ({"request_details": "{not json"}, 400, "invalid_request"),
         ({"request_details": json.dumps({"x": "y" * 5000})}, 400, "invalid_request"),
+        ({"request_context": "[" * 4000}, 400, "invalid_request"),
     ],
 )
 def test_bad_txn_requests_are_refused(

@@ -49,7 +49,7 @@ def _refused_for_nonce(response: httpx.Response) -> bool:
         return False
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
 

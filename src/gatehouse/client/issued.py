@@ -89,7 +89,7 @@ def _body(response: httpx.Response) -> dict[str, Any]:
         raise TokenEndpointError("the token endpoint's answer is too large")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser
         raise TokenEndpointError("the token endpoint's answer is not JSON") from exc
     if not isinstance(body, dict):
         raise TokenEndpointError("the token endpoint's answer is not a JSON object")

@@ -60,7 +60,7 @@ def parse_json_object(text: str | None, name: str) -> dict[str, Any] | None:
         raise InvalidRequestError(f"{name} is larger than {MAX_CONTEXT_BYTES} bytes")
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # 4 KiB of "[" nests past the parser's limit
         raise InvalidRequestError(f"{name} is not JSON") from exc
     if not isinstance(value, dict):
         raise InvalidRequestError(f"{name} must be a JSON object")
