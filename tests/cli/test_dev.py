@@ -174,10 +174,11 @@ def test_routes_events_failures_and_the_token_service(project: Project) -> None:
         assert http.get("/echo/after").status_code == 200
 
 
-def test_dev_without_a_project_points_at_init(tmp_path: Path) -> None:
-    """dev in an empty folder: one line saying to run gatehouse init."""
+def test_dev_with_a_named_missing_config_points_at_init(tmp_path: Path) -> None:
+    """dev --config FILE that does not exist: one line saying to run gatehouse init (an
+    empty folder with no file named is initialised instead: test_new_function.py)."""
     done = subprocess.run(
-        [GATEHOUSE, "dev"],
+        [GATEHOUSE, "--config", "elsewhere.toml", "dev"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

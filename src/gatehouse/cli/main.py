@@ -15,6 +15,7 @@ from gatehouse.cli.maintain import (
     user_grants,
 )
 from gatehouse.cli.migrate import migrate
+from gatehouse.cli.new_cmd import new
 from gatehouse.cli.serve_cmd import serve
 from gatehouse.cli.sessions import sessions
 from gatehouse.cli.tokens import token
@@ -23,7 +24,7 @@ from gatehouse.cli.users import users
 __all__ = ["cli", "main"]
 
 cli = root
-for command in (init, dev, serve, users, clients, sessions, keys, token, migrate, deploy):
+for command in (init, dev, new, serve, users, clients, sessions, keys, token, migrate, deploy):
     cli.add_command(command)
 for group, command in (
     (clients, client_disable),

@@ -57,7 +57,7 @@ def _check_target(config: Path, data_dir: Path, force: bool) -> None:
 
 
 def _build(
-    work: Path, config_name: str, choices: InitChoices, overrides: CliOverrides
+    work: Path, config_name: str, choices: InitChoices, overrides: CliOverrides, examples: bool
 ) -> tuple[str, ...]:
     """Write and populate a complete project inside ``work``; return the signing key ids."""
     from gatehouse.service.compose import build_stores, build_token_service
@@ -66,7 +66,7 @@ def _build(
     (work / DATA_DIR).mkdir(mode=0o700)
     # 32 random bytes (the KEK format ``gatehouse.issuer.kek`` reads), readable by us only.
     write_secret_file(work / KEK_FILE, b64url_encode(secrets.token_bytes(32)))
-    (work / config_name).write_text(config_text(choices), encoding="utf-8")
+    (work / config_name).write_text(config_text(choices, examples=examples), encoding="utf-8")
     # Only the file counts here: a GATEHOUSE_* variable in the caller's shell must not
     # redirect a fresh project to some other store.
     settings = load_settings(work / config_name, environ={})
@@ -121,7 +121,12 @@ def _install(work: Path, config: Path, data_dir: Path) -> tuple[Path, ...]:
 
 
 def initialise(
-    config: Path, choices: InitChoices, *, force: bool, overrides: CliOverrides
+    config: Path,
+    choices: InitChoices,
+    *,
+    force: bool,
+    overrides: CliOverrides,
+    examples: bool = True,
 ) -> InitResult:
     """Create the project for ``config`` atomically; see the module docstring."""
     config = config.absolute()
@@ -137,7 +142,7 @@ def initialise(
             f"cannot write in {folder} ({exc.strerror}); choose a writable folder"
         ) from exc
     try:
-        kids = _build(work, config.name, choices, overrides)
+        kids = _build(work, config.name, choices, overrides, examples)
         backups = _install(work, config, data_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -41,7 +41,22 @@ def _q(text: str) -> str:
     return json.dumps(text)
 
 
-def config_text(choices: InitChoices) -> str:
+NO_FUNCTIONS = """
+# No [[functions]] yet: `gatehouse new function NAME` scaffolds a handler, its entry here
+# and a test (docs/cli.md); `gatehouse dev` then serves it beside the token service.
+"""
+
+
+def config_text(choices: InitChoices, *, examples: bool = True) -> str:
+    """The settings file; ``examples=False`` leaves out the example services (outside a
+    checkout of the gatehouse repository they are not there to import)."""
+    text = _config_text(choices)
+    if examples:
+        return text
+    return text[: text.index("# The example services")] + NO_FUNCTIONS.lstrip("\n")
+
+
+def _config_text(choices: InitChoices) -> str:
     c = choices
     return f"""\
 # gatehouse.toml: written by `gatehouse init` for local development.

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CONFIG", "CliOverrides", "CliState"]
 
 DEFAULT_CONFIG = "gatehouse.toml"
-_ENV_ONLY = ("GATEHOUSE_STORAGE_URL", "GATEHOUSE_ISSUER_URL")
+ENV_ONLY = ("GATEHOUSE_STORAGE_URL", "GATEHOUSE_ISSUER_URL")  # configured without a file
 """Either of these set and no settings file: the environment alone configures the CLI
 (as in a container or a CI job), exactly as it configures the Lambda token service."""
 
@@ -56,7 +56,7 @@ class CliState:
             from gatehouse.service.settings import load_settings
 
             if not self.config_path.exists():
-                if not self.config_given and any(self.environ.get(n) for n in _ENV_ONLY):
+                if not self.config_given and any(self.environ.get(n) for n in ENV_ONLY):
                     self._settings = _on_dev_port(
                         load_settings(None, environ=self.environ), self.environ
                     )
