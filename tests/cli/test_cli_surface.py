@@ -104,3 +104,18 @@ def test_ctrl_c_stops_dev_quietly(project: Project) -> None:
     assert process.returncode == 0, err
     assert "error" not in err.lower()
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["keys", "users", "clients"])
+def test_tables_fit_80_columns(
+    project: Project, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """List tables wrap to a classic 80-column terminal, long ids and times included."""
+    monkeypatch.setenv("COLUMNS", "80")
+    project.add_user("a-rather-long-user-name-for-a-table", "orders:read", "profile:read")
+    project.json("clients", "add", "a-very-long-client-identifier-for-billing", "--scope", "x:y")
+    result = project.run(command, "list")
+    assert result.exit_code == 0, result.stderr
+    widths = [len(line) for line in result.stdout.splitlines()]
+    assert widths
+    assert max(widths) <= 80, result.stdout
