@@ -19,7 +19,9 @@ import uvicorn
 
 __all__ = ["START_TIMEOUT", "run_asgi_in_thread"]
 
-START_TIMEOUT = 10.0  # only a broken start waits this long
+# Only a broken start waits this long; generous, so a loaded 2-core CI machine starting the
+# token service (migrations, key set-up) is never mistaken for a broken start.
+START_TIMEOUT = 30.0
 
 
 class _SignallingServer(uvicorn.Server):
@@ -37,8 +39,11 @@ class _SignallingServer(uvicorn.Server):
 
 
 @contextmanager
-def run_asgi_in_thread(app: Any, *, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:<port>``) while ``app`` is served."""
+def run_asgi_in_thread(
+    app: Any, *, lifespan: Literal["auto", "on", "off"] = "on", http: str | type[Any] = "h11"
+) -> Iterator[str]:
+    """Yield the base URL (``http://127.0.0.1:<port>``) while ``app`` is served; ``http`` is
+    uvicorn's HTTP protocol (the dev gateway passes its header-case-keeping one)."""
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
     # for sockets that say so, and without it every response waits ~40 ms (Nagle +
     # delayed ACK).
@@ -47,7 +52,7 @@ def run_asgi_in_thread(app: Any, *, lifespan: Literal["auto", "on", "off"] = "on
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, lifespan=lifespan, log_level="warning", access_log=False, ws="none", http="h11"
+        app, lifespan=lifespan, log_level="warning", access_log=False, ws="none", http=http
     )
     server = _SignallingServer(config)
     failure: list[BaseException] = []
