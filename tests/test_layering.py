@@ -10,7 +10,6 @@ express stays below: the verifier side's *module-level* imports of frameworks an
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 import tomllib
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from import_walk import all_imports, top_level_imports
 
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src" / "gatehouse"
@@ -47,33 +48,10 @@ FORBIDDEN_AT_RUNTIME = (
 )
 
 
-def _top_level_imports(path: Path) -> set[str]:
-    """Modules a file imports at module level (lazy imports inside functions are not counted)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
-def _all_imports(path: Path) -> set[str]:
-    """Every module a file imports anywhere, including inside functions."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 @pytest.mark.parametrize("path", sorted((SRC / "jose").glob("*.py")), ids=lambda p: p.name)
 def test_jose_imports_only_stdlib_and_cryptography(path: Path) -> None:
     """gatehouse.jose depends on the standard library and pyca/cryptography only."""
-    for name in _all_imports(path):
+    for name in all_imports(path):
         root = name.split(".")[0]
         allowed = (
             root in STDLIB
@@ -96,7 +74,7 @@ VERIFIER_SIDE = [
 @pytest.mark.parametrize("path", VERIFIER_SIDE, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_verifier_side_never_imports_issuer_or_frameworks_at_module_level(path: Path) -> None:
     """Nothing a verifying function imports pulls in the issuer, storage or a framework."""
-    for name in _top_level_imports(path):
+    for name in top_level_imports(path):
         assert not name.startswith(FORBIDDEN_AT_RUNTIME), f"{path} imports {name}"
 
 

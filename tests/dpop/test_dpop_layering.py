@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from import_walk import all_imports
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "gatehouse"
 PURE = [SRC / "jose" / name for name in ("dpop.py", "dpop_make.py", "htu.py")]
@@ -15,20 +16,10 @@ VERIFIER_SIDE = sorted((SRC / "dpop").glob("*.py"))
 FORBIDDEN = ("gatehouse.issuer", "gatehouse.storage", "gatehouse.service", "gatehouse.adapters")
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 @pytest.mark.parametrize("path", PURE, ids=lambda p: p.name)
 def test_proof_code_is_pure_jose(path: Path) -> None:
     """The proof modules use the standard library, cryptography and jose only."""
-    for name in _imports(path):
+    for name in all_imports(path):
         root = name.split(".")[0]
         assert (
             root in sys.stdlib_module_names
@@ -41,7 +32,7 @@ def test_proof_code_is_pure_jose(path: Path) -> None:
 @pytest.mark.parametrize("path", VERIFIER_SIDE, ids=lambda p: p.name)
 def test_dpop_package_never_imports_storage_or_issuer(path: Path) -> None:
     """gatehouse.dpop (port, memory cache, verifier) imports no storage, issuer or adapter."""
-    for name in _imports(path):
+    for name in all_imports(path):
         assert not name.startswith(FORBIDDEN), f"{path.name} imports {name}"
         assert name.split(".")[0] not in ("redis", "psycopg", "starlette", "flask")
 
