@@ -243,7 +243,8 @@ def _timeout_crash_memory(url: str) -> None:
     for path in ("/hang", "/hog", "/flaky?crash=1", "/boom"):
         answer = _get(url, path)
         assert answer.status_code == 502, path
-    assert _get(url, "/flaky").status_code == 200  # a fresh worker; the stack serves on
+    flaky = _get(url, "/flaky")
+    assert flaky.status_code == 200  # a fresh worker; the stack serves on
     assert _get(url, "/hang?again=1").status_code == 502
 
 

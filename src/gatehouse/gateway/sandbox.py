@@ -1,8 +1,8 @@
 """One function's worker processes: Lambda's sandboxes, locally.
 
 A ``FunctionRuntime`` keeps warm workers (``gateway.worker``) of one function and hands
-each invocation to an idle one, starting another when all are busy (Lambda scales out
-the same way), so module state survives between invocations but never crosses
+each invocation to an idle one, starting another when all are busy, up to
+``MAX_WORKERS`` (Lambda scales out the same way), so module state survives between invocations but never crosses
 functions. Each worker has the function's own environment; the gateway's
 ``os.environ`` and ``sys.path`` are never written. A worker that overruns the
 function's timeout is killed (``Task timed out after N seconds``), one that dies or runs
@@ -23,8 +23,12 @@ from typing import Any
 from gatehouse.errors import ConfigurationError
 from gatehouse.gateway.frames import FrameTimeoutError, read_frame, write_frame
 
-__all__ = ["INIT_TIMEOUT", "FunctionError", "FunctionRuntime"]
+__all__ = ["INIT_TIMEOUT", "MAX_WORKERS", "FunctionError", "FunctionRuntime"]
 
+MAX_WORKERS = 8
+"""Workers one function may have at once (Lambda's concurrency, scaled to a laptop):
+a request beyond that waits for one to be free; each invocation is bounded by the
+function's timeout, so the wait is too."""
 INIT_TIMEOUT = 30.0
 """Seconds a worker may take to import its handler. Lambda allows 10 s of init; a
 shared development machine under load gets more, the handler's own timeout applies
@@ -80,7 +84,8 @@ class FunctionRuntime:
         self._project = project
         self._environ = dict(environ)
         self._idle: list[_Worker] = []
-        self._lock = threading.Lock()
+        self._live = 0  # workers started and not dropped (idle or busy)
+        self._free = threading.Condition()
         self._closed = False
 
     def _spawn(self) -> _Worker:
@@ -97,30 +102,60 @@ class FunctionRuntime:
             raise FunctionError(message, kind="init")
         return worker
 
+    def _new(self) -> _Worker:
+        """Spawn a worker in a slot already counted in ``_live``; the slot is given back
+        if it does not start."""
+        try:
+            return self._spawn()
+        except BaseException:
+            with self._free:
+                self._live -= 1
+                self._free.notify()
+            raise
+
     def start(self) -> None:
         """Start one warm worker now; ``ConfigurationError`` if the handler does not import
         (so ``gatehouse dev`` stops at once, naming the function and the fix)."""
+        with self._free:
+            self._live += 1
         try:
-            worker = self._spawn()
+            worker = self._new()
         except FunctionError as exc:
             raise ConfigurationError(str(exc)) from None
-        with self._lock:
-            self._idle.append(worker)
+        self._release(worker)
 
     def _acquire(self) -> _Worker:
-        with self._lock:
-            if self._closed:
-                raise FunctionError(f"{self.name}: the gateway is stopping", kind="crash")
-            if self._idle:
-                return self._idle.pop()
-        return self._spawn()
+        with self._free:
+            while True:
+                if self._closed:
+                    raise FunctionError(f"{self.name}: the gateway is stopping", kind="crash")
+                if self._idle:
+                    return self._idle.pop()
+                if self._live < MAX_WORKERS:
+                    self._live += 1
+                    break
+                self._free.wait()
+        return self._new()
 
     def _release(self, worker: _Worker) -> None:
-        with self._lock:
+        with self._free:
             if not self._closed:
                 self._idle.append(worker)
+                self._free.notify()
                 return
+        self._drop(worker)
+
+    def _drop(self, worker: _Worker) -> None:
+        """Kill ``worker`` and give its slot back (a fresh worker may start)."""
         worker.kill()
+        with self._free:
+            self._live -= 1
+            self._free.notify()
+
+    @property
+    def workers(self) -> int:
+        """Workers alive now (idle or busy)."""
+        return self._live
 
     def invoke(self, event: bytes, request_id: str) -> tuple[Any, int]:
         """Run the handler on ``event`` (its JSON); the result and its serialized size."""
@@ -136,18 +171,18 @@ class FunctionRuntime:
                 return result, len(answer) - 7
             error = json.loads(answer).get("error", {}) if answer is not None else None
         except FrameTimeoutError:
-            worker.kill()
+            self._drop(worker)
             raise FunctionError(
                 f"Task timed out after {self.timeout:.2f} seconds", kind="timeout"
             ) from None
         except (OSError, ValueError, AttributeError):
             error = None  # a broken pipe or a garbled answer: the worker is not trusted
         if not isinstance(error, dict):
-            worker.kill()
+            self._drop(worker)
             code = worker.process.returncode
             raise FunctionError(f"Runtime exited with error: exit status {code}", kind="crash")
         if error.get("errorType") == "Runtime.OutOfMemory":
-            worker.kill()
+            self._drop(worker)
             raise FunctionError("Runtime exited: out of memory", kind="memory")
         self._release(worker)
         raise FunctionError(
@@ -163,8 +198,9 @@ class FunctionRuntime:
 
     def close(self) -> None:
         """Stop every worker (the gateway is stopping)."""
-        with self._lock:
+        with self._free:
             self._closed = True
             idle, self._idle = self._idle, []
+            self._free.notify_all()
         for worker in idle:
-            worker.kill()
+            self._drop(worker)
