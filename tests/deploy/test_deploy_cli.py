@@ -43,6 +43,10 @@ def test_deploy_sam_writes_a_template_sam_and_cfn_lint_accept(project: Path) -> 
     orders_env = template["Resources"]["OrdersFunction"]["Properties"]["Environment"]["Variables"]
     assert orders_env["ORDERS_CLIENT_ID"] == "orders-service"
     assert "ORDERS_CLIENT_SECRET_FILE" not in orders_env  # a dev-only path is not deployed
+    # ... and the command says which values the deployed function still needs.
+    assert summary["set_on_deploy"] == {
+        "orders": ["PROFILE_SERVICE_URL", "ORDERS_CLIENT_SECRET_FILE"]
+    }
     events = template["Resources"]["ProfileFunction"]["Properties"]["Events"]
     assert events["Route0"]["Properties"]["PayloadFormatVersion"] == "1.0"
 

@@ -102,6 +102,11 @@ def sam(
     if output.exists() and not force:
         raise CliFailure(f"{output} exists; use --force to overwrite it")
     # ${GATEHOUSE_DEV_URL}-style values only mean something under `gatehouse dev`.
+    dev_only = {
+        s.name: [k for k, v in s.environment if "${" in v]
+        for s in settings.functions
+        if any("${" in v for _, v in s.environment)
+    }
     services = tuple(
         dataclasses.replace(s, environment=tuple(kv for kv in s.environment if "${" not in kv[1]))
         for s in settings.functions
@@ -129,10 +134,16 @@ def sam(
         "signing_alg": spec.signing_alg,
         "services": {s.name: s.protection.value for s in services},
         "resources": sorted(template["Resources"]),
+        "set_on_deploy": dev_only,
     }
     lines = [f"Wrote {escape(str(output))} (token service signing with {spec.signing_alg})"]
     shipped = ", ".join([staged.requirement, *staged.packages])
     lines.append(f"Staged {escape(str(code_uri))}/ (CodeUri): {escape(shipped)}")
     lines += [f"  {escape(s.name)}: {s.protection.value} protection" for s in services]
+    for name, keys in dev_only.items():
+        lines.append(
+            f"  {escape(name)}: set {escape(', '.join(keys))} on the deployed function (the"
+            " values in gatehouse.toml only mean something under `gatehouse dev`)"
+        )
     lines.append("Next: sam build && sam deploy --guided   (see docs/deploy.md)")
     output_of(ctx).message(summary, "\n".join(lines))
