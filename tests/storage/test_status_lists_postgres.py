@@ -1,5 +1,6 @@
 """PostgreSQL: a revocation whose status-bit write waits past lock_timeout changes nothing
-(the session stays live, no bit, no outbox row); with the lock gone it goes through whole."""
+(the session stays live, no bit, no outbox row); with the lock gone it goes through whole.
+The same for a login's or a rotation's status-index claim (no session, no rotation)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from storage_samples import NOW, account, digest, rotation, session, token
 
 from backend_servers import POSTGRES_DSN, postgres_backend, postgres_down, unavailable
 from gatehouse.errors import StorageUnavailableError
-from gatehouse.storage.status_records import StatusEntryRecord
+from gatehouse.storage.status_records import StatusClaim, StatusEntryRecord
 
 pytestmark = pytest.mark.postgres
 
@@ -77,3 +78,29 @@ def test_held_status_table_rolls_back_account_disable_and_reuse(pg: Any, raw: An
     assert pg.get_session(s.sid).revoked_at is None
     assert pg.invalid_indices(1) == []
     assert pg.pending_denials() == []
+
+
+def _claim(sid: str) -> StatusClaim:
+    return StatusClaim(1, (9, 10), 32, "jti-new", sid, "acct", "web", NOW + 300)
+
+
+def test_held_status_table_rolls_back_login_and_rotation_claims(pg: Any, raw: Any) -> None:
+    """A session's index claim blocked past lock_timeout takes its session change with it:
+    no session from create_session, the presented token still unspent after the rotation."""
+    pg.open_status_list(size=64, now=NOW)
+    s = session("acct")
+    pg.create_session(s, token(s.sid, "r0"))
+    _hold(raw, pg.schema)
+    fresh = session("acct")
+    with pytest.raises(StorageUnavailableError):
+        pg.create_session(fresh, token(fresh.sid, "n0"), status=_claim(fresh.sid))
+    with pytest.raises(StorageUnavailableError):
+        pg.rotate_refresh_token(rotation(digest("r0"), "r1", NOW + 1, status=_claim(s.sid)))
+    raw.rollback()
+    assert pg.get_session(fresh.sid) is None
+    assert pg.find_refresh_token(digest("n0")) is None
+    assert pg.find_refresh_token(digest("r0")).spent_at is None
+    assert pg.get_session(s.sid).last_used_at == NOW
+    assert pg.get_status_list(1).claimed == 0
+    done = pg.rotate_refresh_token(rotation(digest("r0"), "r1", NOW + 2, status=_claim(s.sid)))
+    assert (done.status_idx, pg.get_status_list(1).claimed) == (9, 1)
