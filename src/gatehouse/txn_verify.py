@@ -16,14 +16,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
+from gatehouse.errors import MalformedTokenError
 from gatehouse.keys.base import KeySource
 from gatehouse.verify import Verifier
 
-__all__ = ["TXN_TOKEN_HEADER", "TXN_TOKEN_REQUIRED_CLAIMS", "TXN_TOKEN_TYP", "txn_token_verifier"]
+__all__ = [
+    "TXN_TOKEN_HEADER",
+    "TXN_TOKEN_REQUIRED_CLAIMS",
+    "TXN_TOKEN_TYP",
+    "txn_token_from_headers",
+    "txn_token_verifier",
+]
 
 TXN_TOKEN_TYP = "txntoken+jwt"
 TXN_TOKEN_HEADER = "Txn-Token"
 TXN_TOKEN_REQUIRED_CLAIMS = ("txn", "sub", "iat", "exp", "scope", "req_wl")
+_MAX_HEADER = 16 * 1024
+
+
+def txn_token_from_headers(values: str | Sequence[str] | None) -> str:
+    """The request's one Txn-Token, from the ``Txn-Token`` header's value(s).
+
+    "The value of this header MUST be exactly one Txn-Token" ("Txn-Token" HTTP Header):
+    none, several (repeated headers or a comma-joined list), or an oversized value is
+    ``MalformedTokenError``, checked before anything is parsed.
+    """
+    found = [values] if isinstance(values, str) else list(values or ())
+    if len(found) != 1:
+        raise MalformedTokenError("exactly one Txn-Token header is required")
+    value = found[0].strip()
+    if not value or len(value) > _MAX_HEADER or "," in value or " " in value:
+        raise MalformedTokenError("the Txn-Token header must hold exactly one token")
+    return value
 
 
 def txn_token_verifier(

@@ -20,9 +20,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gatehouse import RemoteJWKS, Verifier
-from gatehouse.errors import InvalidAudienceError, InvalidTypeError, TokenError
+from gatehouse.errors import (
+    InvalidAudienceError,
+    InvalidTypeError,
+    MalformedTokenError,
+    TokenError,
+)
 from gatehouse.jose import decode_unverified
-from gatehouse.txn_verify import TXN_TOKEN_HEADER, txn_token_verifier
+from gatehouse.txn_verify import TXN_TOKEN_HEADER, txn_token_from_headers, txn_token_verifier
 
 DOMAIN = "shop.internal"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -254,7 +259,8 @@ def _workload(verifier: Verifier) -> Starlette:
 
     def handle(request: Request) -> JSONResponse:
         try:
-            claims = verifier.verify(request.headers.get(TXN_TOKEN_HEADER, ""))
+            received = txn_token_from_headers(request.headers.getlist(TXN_TOKEN_HEADER))
+            claims = verifier.verify(received)
         except TokenError as exc:
             return JSONResponse({"error": exc.error, "code": exc.code}, status_code=401)
         return JSONResponse({"sub": claims.subject, "txn": claims["txn"]})
@@ -276,3 +282,23 @@ def test_txn_token_outside_its_trust_domain_is_refused(tts: Tts) -> None:
     assert good.json()["txn"] == decode_unverified(txn)[1]["txn"]
     assert bad.status_code == 401
     assert bad.json()["code"] == InvalidAudienceError.code
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[], ["a.b.c", "a.b.c"], ["a.b.c, d.e.f"], [""], ["x" * 20_000]],
+    ids=["none", "repeated", "list", "empty", "huge"],
+)
+def test_the_header_holds_exactly_one_token(values: list[str]) -> None:
+    """No header, two, a comma list, an empty or an oversized value: MalformedTokenError."""
+    with pytest.raises(MalformedTokenError):
+        txn_token_from_headers(values)
+
+
+def test_a_missing_header_is_401_at_the_workload(tts: Tts) -> None:
+    """Over HTTP: no Txn-Token header, or two of them, is 401 malformed."""
+    with run_asgi_in_thread(_workload(tts.verifier())) as inside:
+        none = httpx.get(inside)
+        two = httpx.get(inside, headers=[(TXN_TOKEN_HEADER, "a.b.c"), (TXN_TOKEN_HEADER, "d.e.f")])
+    assert (none.status_code, none.json()["code"]) == (401, "malformed")
+    assert (two.status_code, two.json()["code"]) == (401, "malformed")
