@@ -6,7 +6,10 @@ ON CONFLICT (list_id, idx) DO NOTHING``; the primary key decides a race between 
 instances (exactly one row is written), and the claim is counted in the same
 transaction. A list number is ``MAX(list_id) + 1`` under the same key, so two instances
 opening a list at once get one list and one ``ConflictError``, and a retired number
-(its row stays) is never handed out again.
+(its row stays) is never handed out again. A session's access token is claimed INSIDE
+the transaction that creates or rotates the session (``claim_in`` on SQLite; on
+PostgreSQL ``CLAIM_CTES`` joins that one statement), so a token costs no commit of its
+own; ``claim_status_indices`` claims apart (client credentials, or no free candidate).
 
 Revocation: the statements that set a session's (or account's, or client's) entries
 INVALID, bump their lists' versions and record the outbox row are built here
