@@ -18,7 +18,6 @@ only the issuer publishing a new set renews it.
 
 from __future__ import annotations
 
-import _thread
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,13 +31,13 @@ from gatehouse.errors import (
 from gatehouse.keys.cache_control import freshness_lifetime
 from gatehouse.keys.endpoint import check_jwks_url
 from gatehouse.keys.fetch import Fetcher, FetchResult, UrllibFetcher
+from gatehouse.keys.flight import Flight, FlightLock
 from gatehouse.keys.jwks import JWKS
 from gatehouse.keys.remote_policy import RemoteJWKSPolicy
 
 if TYPE_CHECKING:
     import asyncio
     import os
-    import threading
 
     from gatehouse.jose.jwk import JWK
 
@@ -97,25 +96,15 @@ class _State:
         )
 
 
-class _Flight:
-    """A fetch in progress that late callers wait on instead of starting their own."""
-
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = False
-
-
 class RemoteJWKS:
     """A ``KeySource`` backed by a JWKS URL, safe to share between threads and coroutines."""
 
     __slots__ = (
         "_async_flight",
         "_clock",
-        "_cond",
         "_fetcher",
         "_flight",
-        "_mutex",
+        "_lock",
         "_policy",
         "_state",
         "_url",
@@ -151,9 +140,8 @@ class RemoteJWKS:
         self._fetcher: Fetcher = fetcher if fetcher is not None else UrllibFetcher()
         self._clock = clock
         # threading itself is imported on the first fetch: a seeded cold start never pays.
-        self._mutex = _thread.allocate_lock()
-        self._cond: threading.Condition | None = None
-        self._flight: _Flight | None = None
+        self._lock = FlightLock()
+        self._flight: Flight | None = None
         self._async_flight: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
         self._state = _State()
         if seed is not None:
@@ -274,20 +262,9 @@ class RemoteJWKS:
 
     # --- fetching -------------------------------------------------------------------
 
-    def _condition(self) -> threading.Condition:
-        cond = self._cond
-        if cond is None:
-            import threading
-
-            with self._mutex:
-                cond = self._cond
-                if cond is None:
-                    cond = self._cond = threading.Condition(self._mutex)
-        return cond
-
     def _fetch_once(self) -> None:
         """Fetch unless a fetch is running (then wait for it) or just happened."""
-        cond = self._condition()
+        cond = self._lock.condition()
         with cond:
             now, current = self._clock.monotonic(), self._state
             if now < current.next_fetch and not self._may_refetch_early(current, now):
@@ -296,7 +273,7 @@ class RemoteJWKS:
             if running is not None:
                 cond.wait_for(lambda: running.done)
                 return
-            flight = self._flight = _Flight()
+            flight = self._flight = Flight()
         state: _State | None = None
         try:
             state = self._fetched_state()

@@ -14,7 +14,6 @@ from gatehouse.keys.status_list_policy import StatusListPolicy
 __all__ = [
     "NEVER",
     "UNATTACHED",
-    "Flight",
     "ListEntry",
     "Unattached",
     "always_valid",
@@ -75,13 +74,6 @@ class Unattached:
 
 
 UNATTACHED = Unattached()
-
-
-class Flight:
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = False
 
 
 def refusal(value: int) -> TokenRevokedError:

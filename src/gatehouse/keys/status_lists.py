@@ -17,7 +17,6 @@ never outlives a revocation for longer than the list's freshness.
 
 from __future__ import annotations
 
-import _thread
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +30,10 @@ from gatehouse.errors import (
 )
 from gatehouse.jose.status_list import INVALID, StatusList
 from gatehouse.jose.status_list_token import StatusListToken
+from gatehouse.keys.flight import Flight, FlightLock
 from gatehouse.keys.status_fetch import StatusListFetcher, UrllibStatusListFetcher
 from gatehouse.keys.status_list_entry import (
     UNATTACHED,
-    Flight,
     ListEntry,
     always_valid,
     bound_check,
@@ -49,7 +48,6 @@ from gatehouse.keys.status_reference import StatusURIAllowList, status_reference
 if TYPE_CHECKING:
     import asyncio
     import os
-    import threading
 
     from gatehouse.keys.base import KeySource
 
@@ -73,13 +71,12 @@ class RemoteStatusLists:
         "_allow",
         "_async_flights",
         "_clock",
-        "_cond",
         "_fetcher",
         "_flights",
         "_keys",
         "_lists",
+        "_lock",
         "_monotonic",
-        "_mutex",
         "_own_keys",
         "_policy",
         "_require",
@@ -112,8 +109,7 @@ class RemoteStatusLists:
         self._monotonic = monotonic_of(self._clock)
         self._seeds: list[str] | None = [s.strip() for s in seed if s.strip()] or None
         self._lists: dict[str, ListEntry] = {}
-        self._mutex = _thread.allocate_lock()
-        self._cond: threading.Condition | None = None
+        self._lock = FlightLock()
         self._flights: dict[str, Flight] = {}
         self._async_flights: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = {}
 
@@ -152,7 +148,7 @@ class RemoteStatusLists:
 
         A second Verifier may share this source only if it trusts the same keys: lists are
         cached once, verified with one key source."""
-        with self._mutex:
+        with self._lock.mutex:
             if self._keys is not None and self._keys is not keys and not self._own_keys:
                 raise ConfigurationError(
                     "this RemoteStatusLists already serves a Verifier with other keys"
@@ -294,20 +290,9 @@ class RemoteStatusLists:
 
     # --- fetching -----------------------------------------------------------------
 
-    def _condition(self) -> threading.Condition:
-        cond = self._cond
-        if cond is None:
-            import threading
-
-            with self._mutex:
-                cond = self._cond
-                if cond is None:
-                    cond = self._cond = threading.Condition(self._mutex)
-        return cond
-
     def _fetch_once(self, uri: str) -> None:
         """Fetch ``uri`` unless a fetch of it is running (then wait) or just finished."""
-        cond = self._condition()
+        cond = self._lock.condition()
         with cond:
             running = self._flights.get(uri)
             if running is not None:
@@ -391,7 +376,7 @@ class RemoteStatusLists:
                 continue
             age = max(0.0, clock.time() - token.issued_at)
             entry = fresh_entry(token, None, clock.monotonic() - age, self._policy, clock)
-            with self._condition():
+            with self._lock.condition():
                 current = self._lists.get(uri)
                 if current is None or current.token is None:
                     self._store(uri, entry)
