@@ -41,8 +41,8 @@ def test_client_update_and_delete(store: Any) -> None:
     with pytest.raises(ConflictError):
         store.update_client(client("ghost"))
     assert store.get_client("ghost") is None
-    assert store.delete_client("svc") is True
-    assert store.delete_client("svc") is False
+    assert store.delete_client("svc", now=NOW) is True
+    assert store.delete_client("svc", now=NOW) is False
 
 
 def test_signing_keys_round_trip_in_creation_order(store: Any) -> None:

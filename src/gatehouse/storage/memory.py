@@ -105,6 +105,16 @@ class MemoryStore(MemoryStatusLists):
                 return 0
             return self._revoke_where(account.account_id, revoke_sessions_at, revoke_reason)
 
+    def delete_account(
+        self, account_id: str, *, now: float, reason: str = "account_deleted"
+    ) -> int | None:
+        with self._lock:
+            if account_id not in self._accounts:
+                return None
+            revoked = self._revoke_where(account_id, now, reason)
+            del self._accounts[account_id]
+            return revoked
+
     # --- sessions -------------------------------------------------------------------
 
     def create_session(
@@ -165,10 +175,16 @@ class MemoryStore(MemoryStatusLists):
                 return dataclasses.replace(decision.result, status_idx=idx)
             return decision.result
 
-    def _revoke_where(self, account_id: str, now: float, reason: str) -> int:
+    def _revoke_where(
+        self, account_id: str | None, now: float, reason: str, *, client_id: str | None = None
+    ) -> int:
+        """Revoke the live sessions of the account (or, with ``client_id``, of the client)."""
         count = 0
         for sid, session in list(self._sessions.items()):
-            if session.account_id == account_id and session.revoked_at is None:
+            owner = session.account_id == account_id or (
+                client_id is not None and session.client_id == client_id
+            )
+            if owner and session.revoked_at is None:
                 self._sessions[sid] = dataclasses.replace(
                     session, revoked_at=now, revoke_reason=reason
                 )
@@ -228,9 +244,14 @@ class MemoryStore(MemoryStatusLists):
             if client.disabled:
                 self._end_client_locked(client.client_id)
 
-    def delete_client(self, client_id: str) -> bool:
+    def delete_client(self, client_id: str, *, now: float) -> bool:
         with self._lock:
-            return self._clients.pop(client_id, None) is not None
+            if client_id not in self._clients:
+                return False
+            self._end_client_locked(client_id)
+            self._revoke_where(None, now, "client_deleted", client_id=client_id)
+            del self._clients[client_id]
+            return True
 
     # --- signing keys ---------------------------------------------------------------
 

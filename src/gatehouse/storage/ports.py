@@ -96,6 +96,18 @@ class AccountStore(Protocol):
         """
         ...
 
+    def delete_account(
+        self, account_id: str, *, now: float, reason: str = "account_deleted"
+    ) -> int | None:
+        """Delete the account; return its sessions revoked, None if there was no account.
+
+        In ONE transaction: every live session is revoked first, as
+        ``revoke_account_sessions`` does (status bits INVALID, outbox rows), then the row
+        goes. The revoked sessions stay until ``purge_sessions``, so a refresh token of a
+        deleted account reads as REVOKED, never UNKNOWN.
+        """
+        ...
+
 
 @runtime_checkable
 class SessionStore(Protocol):
@@ -177,8 +189,12 @@ class ClientStore(Protocol):
         """Replace the row; ``ConflictError`` if the client does not exist."""
         ...
 
-    def delete_client(self, client_id: str) -> bool:
-        """Delete; True if it existed."""
+    def delete_client(self, client_id: str, *, now: float) -> bool:
+        """Delete; True if it existed. A cascade, in ONE transaction: the status entries
+        issued to the client are set INVALID (as disabling does), the live sessions
+        logged in through it are revoked (reason ``"client_deleted"``, bits and outbox
+        rows), then the row goes, so a new client later given the same id inherits
+        nothing that was issued to the old one."""
         ...
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "claim_cte_params",
     "claim_in",
     "client_end_writes",
+    "client_sessions_end_writes",
     "session_end_writes",
 ]
 
@@ -57,15 +58,20 @@ _OUTBOX_ONE = (
     "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
     " VALUES (?, ?, ?, ?)" + _UPSERT_DENIAL
 )
-_OUTBOX_ACCOUNT = (
+_OUTBOX_LIVE = (
     "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
-    " SELECT 'sid', sid, ?, ? FROM $sessions WHERE account_id = ? AND revoked_at IS NULL"
+    " SELECT 'sid', sid, ?, ? FROM $sessions WHERE {owner} = ? AND revoked_at IS NULL"
     + _UPSERT_DENIAL
 )
+_OUTBOX_ACCOUNT = _OUTBOX_LIVE.format(owner="account_id")
+_OUTBOX_CLIENT = _OUTBOX_LIVE.format(owner="client_id")
 _BY_SID = "sid = ?"
 _BY_JTI = "jti = ?"
 _BY_CLIENT = "client_id = ?"
 _BY_ACCOUNT = "sid IN (SELECT sid FROM $sessions WHERE account_id = ? AND revoked_at IS NULL)"
+_BY_CLIENT_SESSIONS = (
+    "sid IN (SELECT sid FROM $sessions WHERE client_id = ? AND revoked_at IS NULL)"
+)
 
 _OPEN = (
     "INSERT INTO $status_lists (list_id, size, claimed, version, created_at, expires_at)"
@@ -160,6 +166,12 @@ def account_end_writes(account_id: str, now: float) -> Writes:
 def client_end_writes(client_id: str) -> Writes:
     """A disabled client: every entry issued to it INVALID."""
     return _end(_BY_CLIENT, client_id)
+
+
+def client_sessions_end_writes(client_id: str, now: float) -> Writes:
+    """BEFORE a deleted client's live sessions are revoked: their entries INVALID, their
+    outbox rows (the sessions are found as still live)."""
+    return [*_end(_BY_CLIENT_SESSIONS, client_id), (_OUTBOX_CLIENT, (now, now, client_id))]
 
 
 class SQLStatusLists(SQLSeam):

@@ -35,6 +35,7 @@ from gatehouse.storage.sql_status import (
     SQLStatusLists,
     account_end_writes,
     client_end_writes,
+    client_sessions_end_writes,
     session_end_writes,
 )
 from gatehouse.storage.sql_tables import (
@@ -61,6 +62,7 @@ _SPEND_TOKEN = TOKENS.update(
 _REVOKE = "UPDATE $sessions SET revoked_at = ?, revoke_reason = ? WHERE revoked_at IS NULL"
 _REVOKE_SESSION = f"{_REVOKE} AND sid = ?"
 _REVOKE_ACCOUNT = f"{_REVOKE} AND account_id = ?"
+_REVOKE_CLIENT = f"{_REVOKE} AND client_id = ?"
 _PURGE_SESSIONS = (
     "DELETE FROM $sessions WHERE (revoked_at IS NOT NULL AND revoked_at < ?)"
     " OR LEAST(idle_expires_at, absolute_expires_at) < ?"
@@ -136,6 +138,18 @@ class SQLStore(SQLCounters, SQLReplay, SQLStatusLists):
 
         return self._transaction(work)
 
+    def delete_account(
+        self, account_id: str, *, now: float, reason: str = "account_deleted"
+    ) -> int | None:
+        def work(tx: Transaction) -> int | None:
+            if tx.one("SELECT 1 FROM $accounts WHERE account_id = ?", (account_id,)) is None:
+                return None
+            revoked = self._revoke_account(tx, account_id, now, reason)
+            tx.run("DELETE FROM $accounts WHERE account_id = ?", (account_id,))
+            return revoked
+
+        return self._transaction(work)
+
     # --- sessions -------------------------------------------------------------------
 
     def get_session(self, sid: str) -> SessionRecord | None:
@@ -197,8 +211,18 @@ class SQLStore(SQLCounters, SQLReplay, SQLStatusLists):
 
         self._transaction(work)
 
-    def delete_client(self, client_id: str) -> bool:
-        return self._execute("DELETE FROM $clients WHERE client_id = ?", (client_id,)) == 1
+    def delete_client(self, client_id: str, *, now: float) -> bool:
+        ends = [*client_end_writes(client_id), *client_sessions_end_writes(client_id, now)]
+
+        def work(tx: Transaction) -> bool:
+            if tx.one("SELECT 1 FROM $clients WHERE client_id = ?", (client_id,)) is None:
+                return False
+            for template, params in ends:
+                tx.run(template, params)
+            tx.run(_REVOKE_CLIENT, (now, "client_deleted", client_id))
+            return tx.run("DELETE FROM $clients WHERE client_id = ?", (client_id,)) == 1
+
+        return self._transaction(work)
 
     # --- signing keys ---------------------------------------------------------------
 
