@@ -9,9 +9,11 @@ from gatehouse.cli.dev_cmd import dev
 from gatehouse.cli.init_cmd import init
 from gatehouse.cli.keys import keys
 from gatehouse.cli.maintain import (
+    client_delete,
     client_disable,
     client_rotate_secret,
     sessions_purge,
+    user_delete,
     user_grants,
 )
 from gatehouse.cli.migrate import migrate
@@ -29,7 +31,9 @@ for command in (init, dev, new, serve, users, clients, sessions, keys, token, mi
 for group, command in (
     (clients, client_disable),
     (clients, client_rotate_secret),
+    (clients, client_delete),
     (users, user_grants),
+    (users, user_delete),
     (sessions, sessions_purge),
 ):
     group.add_command(command)

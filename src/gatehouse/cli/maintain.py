@@ -1,5 +1,6 @@
-"""The commands a maintainer reaches for after day one (issue 10 §4): disable a client or
-rotate its secret, change a user's scopes and roles, purge what has expired.
+"""The commands a maintainer reaches for after day one (issue 10 §4): disable, delete a
+client or rotate its secret, change a user's scopes and roles, delete a user, purge what
+has expired.
 
 Each is a thin call on the ``TokenService`` facade (the one surface the HTTP API and the
 CLI share); ``gatehouse.cli.main`` attaches them to the ``clients``, ``users`` and
@@ -19,7 +20,16 @@ from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.secret_io import write_secret_file
 from gatehouse.cli.users import account_named
 
-__all__ = ["client_disable", "client_rotate_secret", "sessions_purge", "user_grants"]
+__all__ = [
+    "client_delete",
+    "client_disable",
+    "client_rotate_secret",
+    "sessions_purge",
+    "user_delete",
+    "user_grants",
+]
+
+_YES = click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 
 
 def _client(ctx: click.Context, client_id: str) -> None:
@@ -44,6 +54,42 @@ def client_disable(ctx: click.Context, client_id: str, enable: bool) -> None:
     record = next(c for c in service.list_clients() if c.client_id == client_id)
     state = "enabled" if enable else "disabled"
     output_of(ctx).message(client_data(record), f"Client [bold]{escape(client_id)}[/] {state}.")
+
+
+@click.command("delete")
+@click.argument("client_id")
+@_YES
+@json_option
+@click.pass_context
+def client_delete(ctx: click.Context, client_id: str, yes: bool) -> None:
+    """Delete CLIENT_ID: tokens issued to it are revoked (status lists), sessions logged in
+    through it end, then it is gone (the id may be registered again, inheriting nothing)."""
+    _client(ctx, client_id)
+    if not yes:
+        click.confirm(f"Delete client {client_id!r} and revoke what it was issued?", abort=True)
+    state_of(ctx).service().delete_client(client_id)
+    output_of(ctx).message(
+        {"client_id": client_id, "deleted": True}, f"Deleted client [bold]{escape(client_id)}[/]."
+    )
+
+
+@click.command("delete")
+@click.argument("username")
+@_YES
+@json_option
+@click.pass_context
+def user_delete(ctx: click.Context, username: str, yes: bool) -> None:
+    """Delete USERNAME: every session ends first (its access tokens denied), then the
+    account is gone and the username and email are free again."""
+    state = state_of(ctx)
+    record = account_named(state, username)
+    if not yes:
+        click.confirm(f"Delete user {record.username!r} and end every session?", abort=True)
+    revoked = state.service().delete_account(record.account_id)
+    output_of(ctx).message(
+        {"username": record.username, "deleted": True, "sessions_revoked": revoked},
+        f"Deleted user [bold]{escape(record.username)}[/]; {revoked} session(s) ended",
+    )
 
 
 @click.command("rotate-secret")

@@ -40,6 +40,7 @@ from gatehouse.issuer.passwords import PasswordHasher
 from gatehouse.issuer.results import AccessTokenResponse, TokenPair
 from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
+from gatehouse.issuer.service_accounts import AccountAdministration
 from gatehouse.issuer.service_clients import ClientAdministration
 from gatehouse.issuer.service_dpop import DPoPMethods
 from gatehouse.issuer.service_exchange import ExchangeMethods
@@ -56,7 +57,12 @@ __all__ = ["TokenService"]
 
 
 class TokenService(
-    ClientAdministration, DPoPMethods, StatusListMethods, ExchangeMethods, PasswordPolicyMethods
+    AccountAdministration,
+    ClientAdministration,
+    DPoPMethods,
+    StatusListMethods,
+    ExchangeMethods,
+    PasswordPolicyMethods,
 ):
     """Accounts, login, refresh rotation, revocation, service clients and signing keys."""
 
@@ -371,16 +377,6 @@ class TokenService(
     def enable_account(self, account_id: str) -> None:
         """Let a disabled account log in again (its old sessions stay revoked)."""
         self._accounts.set_disabled(account_id, False)
-
-    def set_account_grants(
-        self,
-        account_id: str,
-        *,
-        roles: Iterable[str] | None = None,
-        allowed_scopes: Iterable[str] | None = None,
-    ) -> AccountRecord:
-        """Replace the account's roles and/or allowed scopes (None leaves one as is)."""
-        return self._accounts.set_grants(account_id, roles=roles, allowed_scopes=allowed_scopes)
 
     def list_sessions(
         self, account_id: str, *, include_revoked: bool = False

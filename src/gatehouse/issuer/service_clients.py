@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gatehouse.clock import Clock
+from gatehouse.errors import InvalidRequestError
+from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
 from gatehouse.issuer.results import RegisteredClient
+from gatehouse.issuer.sessions import SessionManager
 from gatehouse.storage.ports import Stores
 from gatehouse.storage.records import ClientRecord
 
@@ -18,10 +22,13 @@ __all__ = ["ClientAdministration"]
 
 
 class ClientAdministration:
-    """Register, rotate, disable, list clients and set their DPoP policy."""
+    """Register, rotate, disable, delete, list clients and set their DPoP policy."""
 
     _clients: ClientManager
+    _sessions: SessionManager
     _stores: Stores
+    _clock: Clock
+    _audit: AuditLog
 
     def register_client(
         self,
@@ -58,6 +65,16 @@ class ClientAdministration:
     def enable_client(self, client_id: str) -> None:
         """Let a disabled client authenticate again."""
         self._clients.set_disabled(client_id, False)
+
+    def delete_client(self, client_id: str) -> None:
+        """Delete the client, a cascade (``ClientStore.delete_client``): the access
+        tokens issued to it are set INVALID in the status lists, the sessions logged in
+        through it are revoked, then the record goes. ``InvalidRequestError`` if unknown.
+        Where no status list is published, its access tokens run to ``exp``."""
+        if not self._stores.clients.delete_client(client_id, now=self._clock.time()):
+            raise InvalidRequestError("no such client")
+        self._sessions.deny_sessions([])  # mirrors the outbox rows the delete wrote
+        self._audit.event("client_deleted", client_id=client_id)
 
     def list_clients(self) -> list[ClientRecord]:
         """Every registered client (administration; never on a request path)."""
