@@ -6,11 +6,13 @@ client) for one that keeps the customer as ``sub``, carries only ``profile:read`
 names orders as the actor (``act``), and reads ``GET /profile`` with it. Profile knows
 who asks and for whom, and a stolen client secret alone reads nobody's profile: the
 exchange needs a live user token. It needs a client registered with the token-exchange
-grant and ``profile:read`` (the README tour's step 5 registers one). Exchanged tokens
+grant and ``profile:read``: ``gatehouse init`` registers orders-service so. Exchanged tokens
 are kept per user token (by its SHA-256) until shortly before they expire.
 
 ``fetch`` is the service-to-service call with no user in the loop: a client-credentials
-token of orders' own (RFC 6749 §4.4) with ``profiles:read`` for ``GET /profiles/{sub}``.
+token of the client's own (RFC 6749 §4.4) with ``profiles:read`` for ``GET /profiles/{sub}``,
+for a client trusted with everyone's profiles; orders-service, as `gatehouse init`
+registers it, is not (it holds only ``profile:read``), and ``fetch`` is refused for it.
 Both authenticate with ``client_secret_basic`` and never forward the user's token itself.
 See docs/delegation.md for why exchange is the default here.
 """

@@ -1,7 +1,8 @@
 """The profile service: ``GET /profile`` (the caller's) and ``GET /profiles/{sub}``.
 
 It sits behind the Lambda authorizer in ``authorizer.py`` and trusts what it passes on
-(``requestContext.authorizer``): API Gateway runs the function only after an Allow, so
+(``requestContext.authorizer``: ``sub``, and ``act_sub`` when a service such as orders
+calls for that user with an exchanged token): API Gateway runs the function only after an Allow, so
 the function itself does not verify the token again. Only deploy it where every route
 to it has that authorizer (a Function URL would bypass it). REST API events (payload
 1.0) here.
@@ -38,4 +39,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _response(401, {"error": "unauthorized"})
     wanted = (event.get("pathParameters") or {}).get("sub")
     subject = wanted if isinstance(wanted, str) and wanted else caller
-    return _response(200, {"profile": _profile(subject), "requested_by": caller})
+    body: dict[str, Any] = {"profile": _profile(subject), "requested_by": caller}
+    actor = authorizer.get("act_sub")
+    if isinstance(actor, str) and actor:
+        # An exchanged token (RFC 8693 §4.1): ``actor`` calls on behalf of ``caller``.
+        body["actor"] = actor
+    return _response(200, body)

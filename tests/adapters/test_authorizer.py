@@ -296,3 +296,15 @@ def test_stage_wide_policy_with_path_scopes_is_refused(verifier: Verifier) -> No
         BearerAuthorizer(
             verifier, path_scopes={"/admin": ["orders:admin"]}, policy_scope=PolicyScope.STAGE
         )
+
+
+def test_context_names_the_actor_of_an_exchanged_token(
+    shared_dir: Path, verifier: Verifier, mint: Mint
+) -> None:
+    """An exchanged token's outermost act.sub reaches the backend as act_sub (RFC 8693 §4.1)."""
+    act = {"sub": "orders-service", "act": {"sub": "edge"}}
+    token = mint(sub="alice", scope="profile:read", act=act)
+    event = _event(shared_dir, "aws-sam-cli/apigateway-request-authorizer.json", f"Bearer {token}")
+    response = BearerAuthorizer(verifier, scopes=["profile:read"])(event, None)
+    assert response["context"]["sub"] == "alice"
+    assert response["context"]["act_sub"] == "orders-service"

@@ -29,12 +29,17 @@ def test_init_creates_config_store_keys_and_kek(project: Project) -> None:
 
 
 def test_init_registers_the_example_client_with_a_private_secret(project: Project) -> None:
-    """The orders example's client exists and its secret file is 0600 and authenticates."""
+    """The orders example's client exists, its secret file is 0600, and it may only exchange
+    a user's token for profile:read (no profiles:read: its own token reads nobody's)."""
     secret_file = project.root / ".gatehouse" / "orders-service.secret"
     assert _mode(secret_file) == 0o600
     clients = project.json("clients", "list")
     assert [c["client_id"] for c in clients] == ["orders-service"]
-    assert clients[0]["scopes"] == ["profiles:read"]
+    assert clients[0]["scopes"] == ["profile:read"]
+    assert clients[0]["grant_types"] == [
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ]
     assert "client_secret" not in clients[0]
 
 

@@ -45,13 +45,13 @@ def test_profile_authorizer_allows_a_user_on_their_own_profile(stack: Stack) -> 
     assert body["profile"]["sub"] == stack.service.find_account("alice").account_id
 
 
-def test_profile_authorizer_keeps_other_profiles_for_services(stack: Stack) -> None:
-    """/profiles/{sub} needs profiles:read: a user is denied, the orders client allowed."""
+def test_profile_authorizer_keeps_other_profiles_from_users_and_orders(stack: Stack) -> None:
+    """/profiles/{sub} needs profiles:read: a user and the orders client's own token are denied."""
     authorizer = fresh_import("examples.profile.authorizer")
     user = stack.service.login("alice", PASSWORD).access_token
     assert _effect(authorizer.handler(_authorizer_event("/profiles/x", user), None)) == "Deny"
     service = _client_token(stack)
-    assert _effect(authorizer.handler(_authorizer_event("/profiles/x", service), None)) == "Allow"
+    assert _effect(authorizer.handler(_authorizer_event("/profiles/x", service), None)) == "Deny"
 
 
 def test_profile_authorizer_refuses_a_bad_token_with_unauthorized(stack: Stack) -> None:
@@ -87,8 +87,8 @@ def test_orders_refuses_missing_and_underscoped_tokens(stack: Stack) -> None:
 def test_orders_answers_502_when_profile_is_unreachable(stack: Stack) -> None:
     """With a valid token but no profile service at the URL, orders says 502, not a crash.
 
-    The client-credentials token is fetched for real from the token service; the profile
-    URL points at the token service, which has no /profiles route (404).
+    The customer's token is exchanged for real at the token service; the profile URL
+    points at the token service, which has no /profile route (404).
     """
     orders = fresh_import("examples.orders.handler")
     token = stack.service.login("alice", PASSWORD).access_token

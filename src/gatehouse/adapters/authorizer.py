@@ -94,8 +94,11 @@ def authorizer_context(claims: Claims) -> dict[str, str]:
     """Claims the backend needs, as the string values an authorizer context must hold.
 
     REST authorizer context values reach the integration as strings, so lists are joined
-    with spaces (``scope`` already is one, RFC 9068 §2.2.3).
+    with spaces (``scope`` already is one, RFC 9068 §2.2.3). ``act_sub`` is the current
+    actor of an exchanged token (RFC 8693 §4.1: the outermost ``act``), so the backend
+    knows who calls for ``sub``.
     """
+    act = claims.get("act")
     return {
         name: value
         for name, value in (
@@ -105,6 +108,7 @@ def authorizer_context(claims: Claims) -> dict[str, str]:
             ("sid", claims.session_id),
             ("jti", claims.token_id),
             ("roles", " ".join(claims.roles)),
+            ("act_sub", act.get("sub") if isinstance(act, Mapping) else None),
         )
         if isinstance(value, str) and value
     }

@@ -21,6 +21,7 @@ from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.scaffold_text import (
     CLIENT_SECRET_FILE,
     DATA_DIR,
+    EXAMPLE_CLIENT_GRANTS,
     EXAMPLE_CLIENT_ID,
     EXAMPLE_CLIENT_SCOPES,
     KEK_FILE,
@@ -80,9 +81,10 @@ def _build(
         )
         registered = service.register_client(
             EXAMPLE_CLIENT_ID,
-            name="orders example (calls profile)",
+            name="orders example (calls profile for the user)",
             allowed_audiences=[choices.audience],
             allowed_scopes=EXAMPLE_CLIENT_SCOPES,
+            grant_types=EXAMPLE_CLIENT_GRANTS,
         )
         kids = tuple(key["kid"] for key in service.jwks()["keys"])
     assert registered.client_secret is not None

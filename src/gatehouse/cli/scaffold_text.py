@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     "DATA_DIR",
     "EXAMPLE_AUDIENCE",
+    "EXAMPLE_CLIENT_GRANTS",
     "EXAMPLE_CLIENT_ID",
     "EXAMPLE_CLIENT_SCOPES",
     "InitChoices",
@@ -21,7 +22,12 @@ __all__ = [
 DATA_DIR = ".gatehouse"
 EXAMPLE_AUDIENCE = "gatehouse-examples"
 EXAMPLE_CLIENT_ID = "orders-service"
-EXAMPLE_CLIENT_SCOPES = ("profiles:read",)
+# orders reads a profile only *for* the customer whose request it handles: it exchanges
+# her token (RFC 8693) for one with profile:read and act.sub = orders-service. It is not
+# given profiles:read (anyone's profile), so its own client-credentials token, stolen,
+# reads nobody's (docs/delegation.md, "The examples").
+EXAMPLE_CLIENT_SCOPES = ("profile:read",)
+EXAMPLE_CLIENT_GRANTS = ("client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange")
 STORE_FILE = f"{DATA_DIR}/gatehouse.db"
 KEK_FILE = f"{DATA_DIR}/kek"
 CLIENT_SECRET_FILE = f"{DATA_DIR}/{EXAMPLE_CLIENT_ID}.secret"
@@ -88,8 +94,8 @@ host = {_q(c.host)}
 port = {c.port}
 
 # The example services (examples/ in the gatehouse repository): see examples/README.md.
-# orders: protected inside the handler by @require_token; it calls profile with a
-# client-credentials token of the client {_q(EXAMPLE_CLIENT_ID)}.
+# orders: protected inside the handler by @require_token; it calls profile for the
+# customer with her token exchanged (RFC 8693) by the client {_q(EXAMPLE_CLIENT_ID)}.
 [[functions]]
 name = "orders"
 handler = "examples.orders.handler.handler"
