@@ -50,6 +50,7 @@ routes = ["ANY /audit/{{proxy+}}"]
 auth = "lambda"
 authorizer = "{GENERIC_AUTHORIZER}"
 scopes = ["audit:read", "audit:write"]
+identity_sources = ["$request.header.Authorization", "$request.querystring.tenant"]
 
 [[functions]]
 name = "payments"
@@ -93,7 +94,11 @@ def _dev_guards(project: Path) -> dict[tuple[str, str], RouteGuard]:
         if spec.protection is Protection.LAMBDA:
             assert function.authorizer is not None
             guard = RouteGuard(
-                Protection.LAMBDA, frozenset(spec.scopes), spec.authorizer, spec.authorizer_ttl
+                Protection.LAMBDA,
+                frozenset(spec.scopes),
+                spec.authorizer,
+                spec.authorizer_ttl,
+                frozenset(spec.identity),
             )
         else:
             guard = RouteGuard(spec.protection, frozenset(spec.scopes))
@@ -111,9 +116,14 @@ def _template_guards(project: Path, *args: str) -> dict[tuple[str, str], RouteGu
 
 
 def test_template_guards_every_route_as_dev_does(project: Path) -> None:
-    """As [[functions]] says: each route's kind, scopes, authorizer and cache match dev."""
+    """As [[functions]] says: each route's kind, scopes, authorizer, cache and identity
+    sources match dev."""
     dev = _dev_guards(project)
     assert {g.protection for g in dev.values()} == set(Protection)
+    assert dev[("ANY", "/audit/{proxy+}")].identity == {
+        ("header", "Authorization"),
+        ("querystring", "tenant"),
+    }
     assert _template_guards(project) == dev
 
 

@@ -46,12 +46,14 @@ JWT_AUTHORIZER = "GatehouseJwt"  # the services API's one HTTP API JWT authorize
 @dataclasses.dataclass(frozen=True, slots=True)
 class RouteGuard:
     """What stands in front of one route: the kind, the scopes every call needs, and for
-    a Lambda authorizer its handler and how long API Gateway may reuse its answer."""
+    a Lambda authorizer its handler, how long API Gateway may reuse its answer and the
+    identity sources (``("header", "Authorization")``) its cache is keyed on."""
 
     protection: Protection
     scopes: frozenset[str] = frozenset()
     authorizer: str | None = None
     cache_seconds: int = 0
+    identity: frozenset[tuple[str, str]] = frozenset()
 
 
 def check_jwt_scopes(service: ServiceSpec) -> None:
@@ -108,11 +110,15 @@ def _lambda_guard(template: Mapping[str, Any], authorizer: str) -> RouteGuard:
     api = resources["ServicesApi"]["Properties"]["Auth"]["Authorizers"][authorizer]
     function = resources[api["FunctionArn"]["Fn::GetAtt"][0]]["Properties"]
     variables = function["Environment"]["Variables"]
+    identity = api["Identity"]
+    sources = {("header", h) for h in identity.get("Headers", ())}
+    sources |= {("querystring", q) for q in identity.get("QueryStrings", ())}
     return RouteGuard(
         Protection.LAMBDA,
         frozenset(variables.get("GATEHOUSE_SCOPES", "").split()),
         function["Handler"],
-        int(api["Identity"]["ReauthorizeEvery"]),
+        int(identity["ReauthorizeEvery"]),
+        frozenset(sources),
     )
 
 

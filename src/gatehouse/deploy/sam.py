@@ -28,6 +28,7 @@ read it as ``template.yaml`` unchanged.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from gatehouse.deploy.protection import JWT_AUTHORIZER, check_jwt_scopes
@@ -181,6 +182,10 @@ def _service_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, Any]:
         "Properties": {
             "Description": f"{service.name} ({service.protection.value} protection)",
             "Handler": service.handler,
+            # What [[functions]] gives the dev gateway's worker: the same limits on AWS
+            # (Lambda takes whole seconds, so a fractional timeout is rounded up).
+            "Timeout": math.ceil(service.timeout),
+            "MemorySize": service.memory,
             "Environment": {"Variables": environment},
             "Events": _route_events(service),
         },
@@ -199,6 +204,16 @@ def _authorizer_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, An
             "Environment": {"Variables": environment},
         },
     }
+
+
+def _identity(service: ServiceSpec) -> dict[str, list[str]]:
+    """The HTTP API authorizer's identity sources (``$request.header.X`` is ``Headers``,
+    ``$request.querystring.x`` ``QueryStrings``): what its cache is keyed on, and what a
+    request must carry before the authorizer is called, as under ``gatehouse dev``."""
+    found: dict[str, list[str]] = {}
+    for where, name in service.identity:
+        found.setdefault("Headers" if where == "header" else "QueryStrings", []).append(name)
+    return found
 
 
 def _services_api(spec: DeploySpec) -> dict[str, Any]:
@@ -220,7 +235,7 @@ def _services_api(spec: DeploySpec) -> dict[str, Any]:
             # The route is part of the cache key: an Allow for one route never answers
             # for another (see docs/adapters.md, "Caching").
             "Identity": {
-                "Headers": ["Authorization"],
+                **_identity(service),
                 "Context": ["routeKey"],
                 # 0 for dpop functions (ServiceSpec holds it): a proof is single-use.
                 "ReauthorizeEvery": 0 if service.dpop else service.authorizer_ttl,
@@ -242,6 +257,15 @@ def _check(spec: DeploySpec) -> None:
         )
     for service in spec.services:
         check_jwt_scopes(service)
+        if service.protection is Protection.LAMBDA and service.authorizer_type == "token":
+            # TOKEN authorizers belong to REST APIs; the template's services API is an
+            # HTTP API, whose Lambda authorizers are all REQUEST-style (payload 2.0).
+            raise ConfigurationError(
+                f'{service.name}: authorizer_type = "token" is a REST API authorizer, and the'
+                " template deploys an HTTP API, which has no TOKEN authorizers; remove"
+                " authorizer_type (a REQUEST authorizer reading the same header), or use"
+                " gatehouse dev only"
+            )
     names = [s.logical_name for s in spec.services]
     if len(set(names)) != len(names):
         raise ConfigurationError("two functions share a name; names must be unique")
