@@ -8,7 +8,8 @@ imported by this module; ``RequireScopes`` imports Starlette when it is construc
 DPoP (RFC 9449): pass a ``gatehouse.dpop.DPoPVerifier`` as ``verifier``; the request URL
 for the proof's ``htu`` comes from the scope (``root_path``, scheme, ``Host``), from
 ``X-Forwarded-Proto``/``-Host`` only when the peer is in ``trusted_proxies``, or from a
-pinned ``origin`` (see ``proxies``).
+pinned ``origin`` (see ``proxies``). ``txn_token=TxnTokenCheck(...)``: the verified
+``Txn-Token`` in ``scope["txn"]`` (``txn_check``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gatehouse.claims import Claims
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.adapters.txn_check import TxnTokenCheck
     from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
@@ -102,7 +104,7 @@ class BearerAuthMiddleware:
     headers are believed, or ``origin`` (``https://api.example.com``) pinned.
     """
 
-    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "app")
+    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "_txn", "app")
 
     def __init__(
         self,
@@ -116,8 +118,10 @@ class BearerAuthMiddleware:
         realm: str = DEFAULT_REALM,
         trusted_proxies: Iterable[str] = (),
         origin: str | None = None,
+        txn_token: TxnTokenCheck | None = None,
     ) -> None:
         self.app = app
+        self._txn = txn_token
         self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
         self._rules = PathRules(path_scopes or {}, public_paths)
         self._proxies = TrustedProxies(trusted_proxies)
@@ -134,6 +138,9 @@ class BearerAuthMiddleware:
         extra = self._rules.scopes_for(path)
         try:
             claims = await _verify(self._guard, scope, self._proxies, self._origin, extra)
+            txn = None
+            if self._txn is not None:
+                txn = await self._txn.check_async(header_values(scope, b"txn-token"))
         except ANSWERABLE as error:
             rejection = self._guard.reject(error, extra, authorization_values(scope))
             await _refuse(scope, send, rejection)
@@ -141,6 +148,8 @@ class BearerAuthMiddleware:
         # A copy, so the caller's scope is not changed under it (ASGI spec, middleware).
         scope = dict(scope)
         scope["auth"] = claims
+        if self._txn is not None:
+            scope["txn"] = txn  # the verified Txn-Token (adapters.txn_check)
         extra_headers = self._guard.success_headers(authorization_values(scope))
         if extra_headers and scope["type"] == "http":
             send = _adding(send, extra_headers)

@@ -25,6 +25,7 @@ from gatehouse.adapters.rejection import ANSWERABLE, lambda_response
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.adapters.txn_check import TxnTokenCheck
     from gatehouse.claims import Claims
     from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
@@ -47,6 +48,7 @@ def require_token(
     deny_list: DenyCheck | None = None,
     realm: str = DEFAULT_REALM,
     trust_upstream: bool = False,
+    txn_token: TxnTokenCheck | None = None,
 ) -> Callable[[ProtectedHandler[R_co]], Callable[[dict[str, Any], Any], R_co | dict[str, Any]]]:
     """Decorate ``handler(event, context, *, claims)`` to run only for an acceptable token.
 
@@ -55,6 +57,9 @@ def require_token(
     checked here. Leave it off unless every route to the function has that authorizer
     (with DPoP, that authorizer must check the proof: ``BearerAuthorizer`` given a
     ``DPoPVerifier`` does).
+
+    ``txn_token=TxnTokenCheck(...)`` also verifies the ``Txn-Token`` header and passes its
+    claims (or None when optional and absent) as the keyword argument ``txn``.
     """
     guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
     # Imported only when asked for: a Bearer-only function's cold start never loads them.
@@ -79,9 +84,12 @@ def require_token(
                         url=lambda: _target_url(view),
                     )
                     claims = guard.admit(verified)
+                extra: dict[str, Any] = {}
+                if txn_token is not None:
+                    extra["txn"] = txn_token.check(view.header_values("txn-token"))
             except ANSWERABLE as error:
                 return lambda_response(view, guard.reject(error, (), authorization))
-            result = handler(event, context, claims=claims)
+            result = handler(event, context, claims=claims, **extra)
             extra = guard.success_headers(authorization)
             if extra and isinstance(result, dict) and isinstance(result.get("headers"), dict):
                 for name, value in extra.items():  # RFC 9449 §8.2: the current nonce

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.adapters.txn_check import TxnTokenCheck
     from gatehouse.dpop import DPoPVerifier
     from gatehouse.verify import Verifier
 
-__all__ = ["CLAIMS_KEY", "BearerAuthMiddleware", "current_claims", "require_token"]
+__all__ = ["CLAIMS_KEY", "TXN_KEY", "BearerAuthMiddleware", "current_claims", "require_token"]
 
 CLAIMS_KEY = "gatehouse.claims"  # PEP 3333: extension keys are namespaced with a dot
+TXN_KEY = "gatehouse.txn"  # the verified Txn-Token's claims (adapters.txn_check)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,7 +87,7 @@ class BearerAuthMiddleware:
     headers are believed, or ``origin`` (``https://api.example.com``) pinned.
     """
 
-    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "app")
+    __slots__ = ("_guard", "_origin", "_proxies", "_rules", "_txn", "app")
 
     def __init__(
         self,
@@ -99,8 +101,10 @@ class BearerAuthMiddleware:
         realm: str = DEFAULT_REALM,
         trusted_proxies: Iterable[str] = (),
         origin: str | None = None,
+        txn_token: TxnTokenCheck | None = None,
     ) -> None:
         self.app = app
+        self._txn = txn_token
         self._guard = BearerGuard(verifier, scopes=scopes, deny_list=deny_list, realm=realm)
         self._rules = PathRules(path_scopes or {}, public_paths)
         self._proxies = TrustedProxies(trusted_proxies)
@@ -113,6 +117,11 @@ class BearerAuthMiddleware:
         extra = self._rules.scopes_for(path)
         try:
             claims = _verify(self._guard, environ, self._proxies, self._origin, extra)
+            txn = None
+            if self._txn is not None:
+                # PEP 3333 folds repeated headers into one comma-joined value: refused.
+                value = environ.get("HTTP_TXN_TOKEN")
+                txn = self._txn.check((value,) if isinstance(value, str) else ())
         except ANSWERABLE as error:
             rejection = self._guard.reject(error, extra, _authorization(environ))
             body = rejection.body.encode("utf-8")
@@ -120,6 +129,8 @@ class BearerAuthMiddleware:
             start_response(_status_line(rejection), headers)
             return [body]
         environ[CLAIMS_KEY] = claims
+        if self._txn is not None:
+            environ[TXN_KEY] = txn
         extra_headers = self._guard.success_headers(_authorization(environ))
         if extra_headers:
             start_response = _adding(start_response, extra_headers)
