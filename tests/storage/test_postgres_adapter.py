@@ -274,7 +274,7 @@ def test_missing_driver_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch
     for name in [m for m in sys.modules if m.startswith("gatehouse.storage.postgres")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "psycopg", None)
-    with pytest.raises(ConfigurationError, match=r"gatehouse\[postgres\]"):
+    with pytest.raises(ConfigurationError, match=r"gatehouse-auth\[postgres\]"):
         importlib.import_module("gatehouse.storage.postgres")
 
 

@@ -127,7 +127,7 @@ def test_other_redis_errors_become_storage_error(rc: RedisCounters, raw: Any) ->
 def test_missing_redis_package_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the redis extra, constructing the adapter says how to install it."""
     monkeypatch.setitem(sys.modules, "redis", None)
-    with pytest.raises(ConfigurationError, match=r"gatehouse\[redis\]"):
+    with pytest.raises(ConfigurationError, match=r"gatehouse-auth\[redis\]"):
         RedisCounters(REDIS_URL)
 
 
