@@ -140,7 +140,14 @@ class DPoPProof:
     __slots__ = ("claims", "htm", "htu", "iat", "jkt", "jti", "key", "nonce")
 
     def __init__(
-        self, key: JWK, jkt: str, claims: dict[str, Any], htu: str, nonce: str | None
+        self,
+        key: JWK,
+        jkt: str,
+        claims: dict[str, Any],
+        htu: str,
+        nonce: str | None,
+        *,
+        iat: float | None = None,
     ) -> None:
         self.key = key
         self.jkt = jkt
@@ -148,17 +155,15 @@ class DPoPProof:
         self.jti: str = claims["jti"]
         self.htm: str = claims["htm"]
         self.htu = htu
-        self.iat = float(claims["iat"])
+        self.iat = float(claims["iat"]) if iat is None else iat
         self.nonce = nonce
 
     @property
     def replay_key(self) -> str:
-        """One proof, one target: a fixed-size hash of (jkt, htm, htu, jti) (§11.1)."""
-        digest = hashlib.sha256()
-        for part in (self.jkt, self.htm, self.htu, self.jti):
-            data = part.encode("utf-8", "surrogatepass")
-            digest.update(len(data).to_bytes(4, "big") + data)  # length-prefixed: unambiguous
-        return b64url_encode(digest.digest())
+        """One proof, one target: a fixed-size hash of (jkt, htm, htu, jti) (§11.1), each
+        part length-prefixed so no two tuples hash the same input; one hash call."""
+        data = b"".join(map(_prefixed, (self.jkt, self.htm, self.htu, self.jti)))
+        return b64url_encode(hashlib.sha256(data).digest())
 
     def __repr__(self) -> str:
         return f"<DPoPProof jkt={self.jkt} {self.htm} {self.htu}>"
@@ -167,6 +172,11 @@ class DPoPProof:
 def access_token_hash(access_token: str) -> str:
     """``ath`` (§4.2): base64url of the SHA-256 of the token's ASCII bytes."""
     return b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest())
+
+
+def _prefixed(part: str) -> bytes:
+    data = part.encode("utf-8", "surrogatepass")  # JSON strings may hold lone surrogates
+    return len(data).to_bytes(4, "big") + data
 
 
 def _fail(message: str, code: str) -> InvalidDPoPProofError:
@@ -258,11 +268,16 @@ def check_proof(
         claims = decode_payload(jws)
     except TokenError:
         raise _fail("the proof's payload is not a JSON object", "dpop_malformed") from None
-    jti = _claim(claims, "jti", str)
-    htm = _claim(claims, "htm", str)
-    htu = _claim(claims, "htu", str)
+    # Plain lookups for the usual case (JSON makes exact str/int/float, never a subclass);
+    # ``_claim`` only to name what is missing or mistyped.
+    get = claims.get
+    jti, htm, htu, iat_value = get("jti"), get("htm"), get("htu"), get("iat")
+    if not (jti.__class__ is str and htm.__class__ is str and htu.__class__ is str):
+        jti, htm, htu = (_claim(claims, name, str) for name in ("jti", "htm", "htu"))
+    if iat_value.__class__ is not int and iat_value.__class__ is not float:
+        iat_value = _claim(claims, "iat", (int, float))
     try:
-        iat = float(_claim(claims, "iat", (int, float)))
+        iat = float(iat_value)
     except OverflowError:  # JSON integers have no size limit; NumericDates do
         raise _fail("the proof's iat is out of range", "dpop_invalid_claim") from None
     if not jti or len(jti) > _MAX_JTI:
@@ -277,7 +292,7 @@ def check_proof(
         raise StaleDPoPProofError("the proof's iat is in the future", code="dpop_future")
     if access_token is not None:
         _check_ath(claims.get("ath"), access_token)
-    return DPoPProof(key, jkt, claims, htu_normal, nonce)
+    return DPoPProof(key, jkt, claims, htu_normal, nonce, iat=iat)
 
 
 def _target(htu: str, url: str, cache: ProofCache) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from gatehouse.errors import DecryptionError, InvalidKeyError
-from gatehouse.jose.b64 import b64url_decode, b64url_encode
+from gatehouse.jose.b64 import b64url_decode_segment, b64url_encode
 from gatehouse.jose.jwe_algorithms import ENCRYPTIONS, KEY_MANAGEMENT
 from gatehouse.jose.jwe_content import CONTENT_ENCRYPTIONS, FAILED, decrypt_content, encrypt_content
 from gatehouse.jose.jwe_jwk import EncryptionKey
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _STRING_MEMBERS = ("alg", "enc", "kid", "typ", "cty", "apu", "apv")
+_PLUS, _SLASH, _EQUALS = b"+/="  # byte values: ``int in bytes`` is one memchr
 
 
 class DecryptedJWE(NamedTuple):
@@ -55,7 +56,7 @@ def is_compact_jwe(token: str) -> bool:
 def _parse_header(
     segment: bytes, algorithms: frozenset[str], encryptions: frozenset[str]
 ) -> dict[str, Any]:
-    header = loads_object(b64url_decode(segment))
+    header = loads_object(b64url_decode_segment(segment))
     for name in _STRING_MEMBERS:
         if name in header and header[name].__class__ is not str:
             raise ValueError(name)
@@ -89,11 +90,14 @@ def decrypt_compact(
     try:
         raw = token.encode("ascii")
         segments = raw.split(b".")
-        if len(segments) != 5:
+        # The three characters base64 has and base64url has not, looked for once over the
+        # whole token; the strict decoder of each segment refuses every other stranger.
+        if len(segments) != 5 or _PLUS in raw or _SLASH in raw or _EQUALS in raw:
             raise ValueError("segments")
         h, ek, iv, ct, tag = segments
         header = _parse_header(h, algorithms, encryptions)
-        encrypted_key, iv_b, ciphertext, tag_b = (b64url_decode(s) for s in (ek, iv, ct, tag))
+        decode = b64url_decode_segment
+        encrypted_key, iv_b, ciphertext, tag_b = decode(ek), decode(iv), decode(ct), decode(tag)
     except (ValueError, RecursionError):
         raise DecryptionError(FAILED) from None
     if len(ciphertext) > limit + 16:

@@ -59,7 +59,10 @@ def _party_info(header: Mapping[str, Any], name: str) -> bytes:
 
 def _peer_key(epk: Any, key: EncryptionKey) -> Any:
     """The ``epk`` header as a public key on the recipient's curve, or DecryptionError."""
-    if not isinstance(epk, Mapping) or "d" in epk or epk.get("crv") != key.crv:
+    # A parsed header's objects are dicts: the exact-class test spares the ABC check.
+    if (epk.__class__ is not dict and not isinstance(epk, Mapping)) or "d" in epk:
+        raise DecryptionError(FAILED)
+    if epk.get("crv") != key.crv:
         raise DecryptionError(FAILED)
     try:
         x = b64url_decode(epk["x"])
