@@ -80,3 +80,20 @@ def test_token_authorizer_is_refused_with_the_reason(project: Path) -> None:
     assert "profile" in result.stderr
     assert "HTTP API, which has no TOKEN authorizers" in result.stderr
     assert not (project / "template.yaml").exists()
+
+
+def test_status_lists_turn_on_in_the_authorizers_with_the_token_service(project: Path) -> None:
+    """[status_list] enabled (the default): the token service publishes lists and each
+    Lambda authorizer gets GATEHOUSE_STATUS_LISTS=required; disabled: neither."""
+    resources = _template(project)["Resources"]
+    token_service = resources["TokenServiceFunction"]["Properties"]["Environment"]["Variables"]
+    authorizer = resources["ProfileAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert token_service["GATEHOUSE_STATUS_LIST_ENABLED"] == "true"
+    assert authorizer["GATEHOUSE_STATUS_LISTS"] == "required"
+    config = project / "gatehouse.toml"
+    config.write_text("[status_list]\nenabled = false\n\n" + config.read_text())
+    resources = _template(project)["Resources"]
+    token_service = resources["TokenServiceFunction"]["Properties"]["Environment"]["Variables"]
+    authorizer = resources["ProfileAuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert token_service["GATEHOUSE_STATUS_LIST_ENABLED"] == "false"
+    assert "GATEHOUSE_STATUS_LISTS" not in authorizer

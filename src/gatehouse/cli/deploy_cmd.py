@@ -121,6 +121,7 @@ def sam(
         runtime=runtime,
         code_uri=Path(os.path.relpath(code_uri.absolute(), output.absolute().parent)).as_posix(),
         services=services,
+        status_lists=settings.status_list.enabled,
     )
     template = sam_template(spec)
     project = state.config_path.absolute().parent if state.config_path.is_file() else Path()

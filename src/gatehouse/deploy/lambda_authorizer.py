@@ -13,6 +13,12 @@ the function's environment:
 * ``GATEHOUSE_SCOPES``: optional, space-separated scopes every call needs.
 * ``GATEHOUSE_RESOURCE_DPOP``: ``on`` for a ``dpop = true`` function (RFC 9449 proofs
   checked; ``gatehouse.adapters.dpop_env`` lists the other ``GATEHOUSE_RESOURCE_DPOP_*``).
+* ``GATEHOUSE_STATUS_LISTS``: Token Status Lists (draft-ietf-oauth-status-list) checked
+  with ``RemoteStatusLists`` (lists under the issuer's URL, cached across warm
+  invocations for their ``ttl``): ``required`` (or ``on``; the template sets it when
+  ``[status_list] enabled``) refuses a token without a ``status`` reference as well as a
+  revoked one; ``optional`` checks only tokens that carry one (while rolling out);
+  ``off`` or unset: no check.
 
 The authorizer is built on the first invocation, not at import, so a missing variable
 shows as one clear error in the log.
@@ -22,10 +28,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.adapters.authorizer import BearerAuthorizer
+from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from gatehouse.keys.status_lists import RemoteStatusLists
 
 __all__ = ["build_authorizer", "handler"]
 
@@ -34,7 +44,27 @@ class _Built:
     authorizer: BearerAuthorizer | None = None
 
 
-def build_authorizer(environ: Mapping[str, str]) -> BearerAuthorizer:
+_STATUS_MODES = {"required": True, "on": True, "optional": False}
+
+
+def _status_lists(environ: Mapping[str, str], clock: Clock) -> RemoteStatusLists | None:
+    mode = environ.get("GATEHOUSE_STATUS_LISTS", "").strip().lower()
+    if mode in ("", "off"):
+        return None
+    if mode not in _STATUS_MODES:
+        raise ConfigurationError(
+            f"GATEHOUSE_STATUS_LISTS={mode!r}: expected required (or on), optional or off"
+        )
+    from gatehouse import RemoteStatusLists
+
+    return RemoteStatusLists(require=_STATUS_MODES[mode], clock=clock)
+
+
+def build_authorizer(
+    environ: Mapping[str, str], *, clock: Clock = SYSTEM_CLOCK
+) -> BearerAuthorizer:
+    """The authorizer the environment describes (see the module docstring); ``clock`` for
+    tests."""
     from gatehouse import RemoteJWKS, Verifier
 
     missing = [
@@ -52,8 +82,10 @@ def build_authorizer(environ: Mapping[str, str]) -> BearerAuthorizer:
     verifier = Verifier(
         issuer=environ["GATEHOUSE_ISSUER_URL"],
         audience=environ["GATEHOUSE_AUDIENCE"],
-        keys=RemoteJWKS(environ["GATEHOUSE_JWKS_URL"]),
+        keys=RemoteJWKS(environ["GATEHOUSE_JWKS_URL"], clock=clock),
         algorithms=[a.strip() for a in algorithms.split(",") if a.strip()],
+        clock=clock,
+        status_lists=_status_lists(environ, clock),
     )
     from gatehouse.adapters.dpop_env import dpop_from_environment
 

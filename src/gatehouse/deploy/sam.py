@@ -128,6 +128,7 @@ def _token_service(spec: DeploySpec) -> dict[str, Any]:
             "Fn::If": ["HasRedis", _ref("RedisUrl"), _ref("AWS::NoValue")]
         },
         "GATEHOUSE_KEK": _ref("KeyEncryptionKey"),
+        "GATEHOUSE_STATUS_LIST_ENABLED": "true" if spec.status_lists else "false",
     }
     return {
         "Type": "AWS::Serverless::Function",
@@ -196,6 +197,10 @@ def _authorizer_function(spec: DeploySpec, service: ServiceSpec) -> dict[str, An
     environment = _verifier_environment(spec) | _dpop_environment(service)
     if service.scopes:
         environment["GATEHOUSE_SCOPES"] = " ".join(service.scopes)
+    if spec.status_lists:
+        # Every token the service issues then carries a status reference: one without is
+        # refused, a revoked one too (draft-ietf-oauth-status-list §8.3).
+        environment["GATEHOUSE_STATUS_LISTS"] = "required"
     return {
         "Type": "AWS::Serverless::Function",
         "Properties": {

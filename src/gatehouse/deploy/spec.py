@@ -32,6 +32,9 @@ class DeploySpec:
     runtime: str = "python3.12"
     code_uri: str = "."
     services: tuple[ServiceSpec, ...] = field(default_factory=tuple)
+    # [status_list] enabled: the token service publishes Token Status Lists, and the
+    # Lambda authorizers check them (GATEHOUSE_STATUS_LISTS=required).
+    status_lists: bool = False
 
     def __post_init__(self) -> None:
         if self.signing_alg not in SIGNING_ALGORITHMS:
