@@ -9,10 +9,14 @@ input that names its purpose differs.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 
 __all__ = ["concat_kdf", "other_info"]
+
+_SHA256 = hashes.SHA256()  # a stateless algorithm descriptor, shared
 
 
 def _length_prefixed(data: bytes) -> bytes:
@@ -21,6 +25,7 @@ def _length_prefixed(data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
+@lru_cache(maxsize=64)  # the same few (alg, size, apu, apv) on every token; bounded
 def other_info(algorithm_id: str, key_bits: int, apu: bytes, apv: bytes) -> bytes:
     """``AlgorithmID || PartyUInfo || PartyVInfo || SuppPubInfo`` (``SuppPrivInfo`` empty).
 
@@ -39,7 +44,7 @@ def other_info(algorithm_id: str, key_bits: int, apu: bytes, apv: bytes) -> byte
 def concat_kdf(z: bytes, algorithm_id: str, key_bits: int, apu: bytes, apv: bytes) -> bytes:
     """``key_bits`` of key material derived from the shared secret ``z`` (§4.6.2)."""
     kdf = ConcatKDFHash(
-        algorithm=hashes.SHA256(),
+        algorithm=_SHA256,
         length=key_bits // 8,
         otherinfo=other_info(algorithm_id, key_bits, apu, apv),
     )
