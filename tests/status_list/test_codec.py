@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import time
 import zlib
 from pathlib import Path
@@ -100,11 +101,30 @@ def test_trailing_bytes_and_bad_checksum_are_refused() -> None:
         decode_status_list(_lst(raw.compress(b"\x00" * 100) + raw.flush()))
 
 
-def test_decompression_bomb_costs_bounded_time() -> None:
-    """1 GiB of zeros compressed (~1 MiB) is refused at the 2 MiB cap, quickly."""
+def _zero_bomb(mib: int) -> bytes:
+    """A valid ZLIB stream of ``mib`` MiB of zeros (~1 KiB per MiB), built in milliseconds.
+
+    After a full flush DEFLATE keeps no history, so the compressed form of each further
+    1 MiB of zeros is the same byte-aligned segment and can be repeated; the Adler-32 of
+    n zero bytes is ((n mod 65521) << 16) | 1 (RFC 1950 §8.2 with every byte 0).
+    """
     compressor = zlib.compressobj(9)
     chunk = bytes(1 << 20)
-    bomb = b"".join(compressor.compress(chunk) for _ in range(1024)) + compressor.flush()
+    first = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    segment = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    last = compressor.compress(chunk) + compressor.flush()
+    size = mib << 20
+    return first + segment * (mib - 2) + last[:-4] + struct.pack(">I", ((size % 65521) << 16) | 1)
+
+
+def test_zero_bomb_is_a_valid_stream() -> None:
+    """The test's bomb inflates, whole and checksummed, to exactly its stated size."""
+    assert zlib.decompress(_zero_bomb(8)) == bytes(8 << 20)
+
+
+def test_decompression_bomb_costs_bounded_time() -> None:
+    """1 GiB of zeros compressed (~1 MiB) is refused at the 2 MiB cap, quickly."""
+    bomb = _zero_bomb(1024)
     started = time.perf_counter()
     with pytest.raises(InvalidStatusListError, match="larger than"):
         decode_status_list(_lst(bomb))
