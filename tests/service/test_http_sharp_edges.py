@@ -193,8 +193,9 @@ def test_storage_failure_description_names_no_internals(stack: Stack, base_url: 
     "cookie", [b"__Secure-gatehouse-refresh=\xff\xfe", b"__Secure-gatehouse-refresh=a\xed\xa0\x80"]
 )
 def test_cookie_and_csrf_headers_that_are_not_ascii_are_4xx(tmp_path: Path, cookie: bytes) -> None:
-    """Browser mode: non-ASCII bytes in Cookie and X-CSRF-Token are an unknown refresh
-    token (400 on /token, nothing revoked on /logout), never a 500."""
+    """Browser mode: non-ASCII bytes in Cookie and X-CSRF-Token are refused, never a 500:
+    on /token the CSRF value cannot be the one bound to any session (403, checked before
+    the refresh token is looked at); on /logout an unknown session, nothing revoked."""
     stack = make_stack(tmp_path, GATEHOUSE_HTTP_REFRESH_COOKIE="true")
     try:
         with run_asgi_in_thread(stack.app) as url, httpx.Client(base_url=url) as http:
@@ -209,6 +210,6 @@ def test_cookie_and_csrf_headers_that_are_not_ascii_are_4xx(tmp_path: Path, cook
                 if path == "/logout":  # an unknown session: idempotent, nothing revoked
                     assert response.json() == {"revoked": 0}
                     continue
-                assert_oauth_error(response, 400, "invalid_grant")
+                assert_oauth_error(response, 403, "access_denied")
     finally:
         stack.stores.close()
