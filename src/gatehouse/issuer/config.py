@@ -146,7 +146,7 @@ class IssuerConfig:
         default=300,
         metadata=_setting(
             "Transaction Token lifetime in seconds (10 … 900: minutes at most, the draft's"
-            " \"Txn-Token Lifetime\"); never beyond the subject token's own `exp`."
+            ' "Txn-Token Lifetime"); never beyond the subject token\'s own `exp`.'
         ),
     )
     password_profile: PasswordProfile = DEFAULT_PROFILE
