@@ -4,10 +4,10 @@ A ``FunctionRuntime`` keeps warm workers (``gateway.worker``) of one function an
 each invocation to an idle one, starting another when all are busy, up to
 ``MAX_WORKERS`` (Lambda scales out the same way), so module state survives between
 invocations but never crosses functions. Each worker has the function's own
-environment; the gateway's ``os.environ`` and ``sys.path`` are never written. A worker that overruns the
-function's timeout is killed (``Task timed out after N seconds``), one that dies or runs
-out of memory is dropped; either way the invocation fails (the gateway answers 502) and
-the next one gets a fresh worker: the stack keeps serving.
+environment; the gateway's ``os.environ`` and ``sys.path`` are never written. A worker
+that overruns the function's timeout is killed (``Task timed out after N seconds``),
+one that dies or runs out of memory is dropped; either way the invocation fails (the
+gateway answers 502) and the next one gets a fresh worker: the stack keeps serving.
 """
 
 from __future__ import annotations
