@@ -25,14 +25,12 @@ with ``n`` and ``start``), ``lock:{key}`` (a deadline).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-from gatehouse._distribution import install_hint
-from gatehouse.errors import ConfigurationError, StorageError, StorageUnavailableError
 from gatehouse.storage.attempts import Reservation
 from gatehouse.storage.records import DenyKind
+from gatehouse.storage.redis_connection import RedisConnection
 from gatehouse.storage.redis_scripts import (
     GC_MARGIN,
     MAX_TTL,
@@ -71,32 +69,15 @@ class RedisCounters:
         socket_timeout: float = 2.0,
         client: Any | None = None,
     ) -> None:
-        try:
-            import redis
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-        except ImportError as exc:
-            raise ConfigurationError(
-                f"the Redis store needs the redis package: {install_hint('redis')}"
-            ) from exc
-        if not prefix:
-            raise ConfigurationError("the Redis key prefix must not be empty")
-        self._unavailable: tuple[type[BaseException], ...] = (
-            redis.ConnectionError,
-            redis.TimeoutError,
-            redis.BusyLoadingError,
+        connection = RedisConnection(
+            url,
+            purpose="the Redis store",
+            prefix=prefix,
+            socket_timeout=socket_timeout,
+            client=client,
         )
-        self._redis_error: type[BaseException] = redis.RedisError
-        if client is None:
-            try:
-                client = redis.Redis.from_url(
-                    url,
-                    socket_timeout=socket_timeout,
-                    socket_connect_timeout=socket_timeout,
-                    retry=Retry(NoBackoff(), 0),
-                )
-            except ValueError as exc:
-                raise ConfigurationError(f"not a usable Redis URL: {exc}") from exc
+        client = connection.client
+        self._guard = connection.guard
         self._client: Any = client
         self.prefix = prefix
         self._set_max: Any = client.register_script(SET_MAX)
@@ -105,18 +86,6 @@ class RedisCounters:
         self._release: Any = client.register_script(RELEASE)
 
     # --- the error boundary -----------------------------------------------------------
-
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        """Translate every Redis exception raised inside; never mention keys."""
-        try:
-            yield
-        except self._unavailable as exc:
-            raise StorageUnavailableError(
-                f"Redis is unavailable ({action}: {type(exc).__name__})"
-            ) from exc
-        except self._redis_error as exc:
-            raise StorageError(f"Redis failed ({action}: {type(exc).__name__})") from exc
 
     # --- keys ---------------------------------------------------------------------------
 

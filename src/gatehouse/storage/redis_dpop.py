@@ -26,12 +26,10 @@ dpop_replay.expires_at <= :now`` and reports whether a row was written.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from gatehouse._distribution import install_hint
-from gatehouse.errors import ConfigurationError, StorageError, StorageUnavailableError
+from gatehouse.errors import ConfigurationError
+from gatehouse.storage.redis_connection import RedisConnection
 
 __all__ = ["RedisReplayCache"]
 
@@ -50,48 +48,19 @@ class RedisReplayCache:
         socket_timeout: float = 2.0,
         client: Any | None = None,
     ) -> None:
-        try:
-            import redis
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-        except ImportError as exc:
-            raise ConfigurationError(
-                f"the Redis replay cache needs the redis package: {install_hint('redis')}"
-            ) from exc
-        if not prefix:
-            raise ConfigurationError("the Redis key prefix must not be empty")
+        connection = RedisConnection(
+            url,
+            purpose="the Redis replay cache",
+            prefix=prefix,
+            socket_timeout=socket_timeout,
+            client=client,
+        )
         if not 0 <= margin <= 3600:
             raise ConfigurationError("margin must be between 0 and 3600 seconds")
-        self._unavailable: tuple[type[BaseException], ...] = (
-            redis.ConnectionError,
-            redis.TimeoutError,
-            redis.BusyLoadingError,
-        )
-        self._redis_error: type[BaseException] = redis.RedisError
-        if client is None:
-            try:
-                client = redis.Redis.from_url(
-                    url,
-                    socket_timeout=socket_timeout,
-                    socket_connect_timeout=socket_timeout,
-                    retry=Retry(NoBackoff(), 0),
-                )
-            except ValueError as exc:
-                raise ConfigurationError(f"not a usable Redis URL: {exc}") from exc
-        self._client: Any = client
+        self._client: Any = connection.client
+        self._guard = connection.guard
         self.prefix = prefix
         self.margin = margin
-
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except self._unavailable as exc:
-            raise StorageUnavailableError(
-                f"Redis is unavailable ({action}: {type(exc).__name__})"
-            ) from exc
-        except self._redis_error as exc:
-            raise StorageError(f"Redis failed ({action}: {type(exc).__name__})") from exc
 
     def first_use(self, key: str, *, expires_at: float, now: float) -> bool:
         if not (math.isfinite(expires_at) and math.isfinite(now)):
