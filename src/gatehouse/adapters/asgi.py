@@ -18,6 +18,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from gatehouse.adapters.bearer import extract_bearer
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.pathrules import PathRules
 from gatehouse.adapters.proxies import TrustedProxies, asgi_url
@@ -54,17 +55,25 @@ def header_values(scope: Scope, name: bytes) -> tuple[str, ...]:
 async def _verify(
     guard: BearerGuard,
     scope: Scope,
+    authorization: Sequence[str],
     proxies: TrustedProxies,
     origin: str | None,
     extra: Sequence[str] = (),
 ) -> Claims:
-    claims = await guard.verify_request_async(
-        authorization_values(scope),
-        dpop=header_values(scope, b"dpop"),
-        # RFC 9449 §4.3: the proof's htm is the request's method; a WebSocket opens with GET.
-        method=str(scope.get("method") or "GET"),
-        url=lambda: asgi_url(scope, proxies, origin=origin),
-    )
+    if guard.dpop is None:
+        # The common case, kept short: the headers are scanned once (``authorization``, by
+        # the caller) and a Bearer-only guard never looks for a DPoP proof.
+        claims = await guard.verifier.verify_async(extract_bearer(authorization))
+    else:
+        claims = await guard.verify_request_async(
+            authorization,
+            dpop=header_values(scope, b"dpop"),
+            # RFC 9449 §4.3: the proof's htm is the request's method; a WebSocket opens with GET.
+            method=str(scope.get("method") or "GET"),
+            url=lambda: asgi_url(scope, proxies, origin=origin),
+        )
+    if guard.deny_list is None:
+        return guard.admit(claims, extra)  # nothing to await: the scopes alone
     return await guard.admit_async(claims, extra)
 
 
@@ -136,23 +145,25 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         extra = self._rules.scopes_for(path)
+        guard = self._guard
+        authorization = authorization_values(scope)
         try:
-            claims = await _verify(self._guard, scope, self._proxies, self._origin, extra)
+            claims = await _verify(guard, scope, authorization, self._proxies, self._origin, extra)
             txn = None
             if self._txn is not None:
                 txn = await self._txn.check_async(header_values(scope, b"txn-token"))
         except ANSWERABLE as error:
-            rejection = self._guard.reject(error, extra, authorization_values(scope))
-            await _refuse(scope, send, rejection)
+            await _refuse(scope, send, guard.reject(error, extra, authorization))
             return
         # A copy, so the caller's scope is not changed under it (ASGI spec, middleware).
         scope = dict(scope)
         scope["auth"] = claims
         if self._txn is not None:
             scope["txn"] = txn  # the verified Txn-Token (adapters.txn_check)
-        extra_headers = self._guard.success_headers(authorization_values(scope))
-        if extra_headers and scope["type"] == "http":
-            send = _adding(send, extra_headers)
+        if guard.dpop is not None and scope["type"] == "http":
+            extra_headers = guard.success_headers(authorization)
+            if extra_headers:
+                send = _adding(send, extra_headers)
         await self.app(scope, receive, send)
 
 
@@ -197,7 +208,8 @@ class RequireScopes:
             existing = scope.get("auth")
             if isinstance(existing, Claims):
                 return await self._guard.admit_async(existing)
-            return await _verify(self._guard, scope, self._proxies, self._origin)
+            authorization = authorization_values(scope)
+            return await _verify(self._guard, scope, authorization, self._proxies, self._origin)
         except ANSWERABLE as error:
             if scope["type"] == "websocket":
                 from starlette.exceptions import WebSocketException
