@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from gatehouse.adapters.events import HttpEvent
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
-from gatehouse.adapters.rejection import ANSWERABLE, lambda_response
 
 if TYPE_CHECKING:
     from gatehouse.adapters.deny_check import DenyCheck
     from gatehouse.adapters.txn_check import TxnTokenCheck
     from gatehouse.claims import Claims
     from gatehouse.dpop import DPoPVerifier
+    from gatehouse.errors import GatehouseError
     from gatehouse.verify import Verifier
 
 __all__ = ["ProtectedHandler", "require_token"]
@@ -87,7 +87,9 @@ def require_token(
                 extra: dict[str, Any] = {}
                 if txn_token is not None:
                     extra["txn"] = txn_token.check(view.header_values("txn-token"))
-            except ANSWERABLE as error:
+            except _answerable() as error:  # evaluated only when something was raised
+                from gatehouse.adapters.rejection import lambda_response
+
                 return lambda_response(view, guard.reject(error, (), authorization))
             result = handler(event, context, claims=claims, **extra)
             extra = guard.success_headers(authorization)
@@ -99,6 +101,15 @@ def require_token(
         return protected
 
     return decorate
+
+
+def _answerable() -> tuple[type[GatehouseError], ...]:
+    """The errors answered with a refusal (``rejection.ANSWERABLE``), imported by the first
+    request that raises one: an ``except`` clause's expression is evaluated only then, so
+    a cold start that serves a valid token never loads the refusal code."""
+    from gatehouse.adapters.rejection import ANSWERABLE
+
+    return ANSWERABLE
 
 
 def _upstream_reader() -> Callable[[HttpEvent], Claims | None]:

@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from gatehouse.adapters.bearer import extract_bearer, missing_credentials, read_credentials
-from gatehouse.adapters.rejection import Rejection, dpop_reject, reject
 from gatehouse.errors import GatehouseError, InsufficientScopeError, TokenRevokedError
 
 if TYPE_CHECKING:
     from gatehouse import Claims, Verifier
     from gatehouse.adapters.deny_check import DenyCheck
+    from gatehouse.adapters.rejection import Rejection
     from gatehouse.dpop import DPoPVerifier
 
 __all__ = ["DEFAULT_REALM", "BearerGuard", "as_dpop", "require_scopes"]
@@ -178,6 +178,9 @@ class BearerGuard:
     ) -> Rejection:
         """The HTTP refusal for ``error`` under this guard's realm; with DPoP, the challenge
         of the scheme ``authorization`` tried (RFC 9449 §7.2)."""
+        # Imported by the first refusal: a cold start that serves a valid token never loads it.
+        from gatehouse.adapters.rejection import dpop_reject, reject
+
         scopes = self._required(extra)
         if self.dpop is None:
             return reject(error, realm=self.realm, scopes=scopes)

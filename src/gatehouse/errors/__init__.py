@@ -61,77 +61,76 @@ HTTP response carries; ``status`` is the HTTP status an adapter should answer wi
 Messages never contain a token, secret or key material: they name the rule broken.
 
 The classes live in one small module per branch (``base``, ``token``, ``dpop``, ``keys``,
-``config``, ``storage``, ``oauth``); import them from here, the one public path.
+``config``, ``storage``, ``oauth``); import them from here, the one public path. A branch
+is loaded when one of its names is first asked for (PEP 562), so a function that only
+verifies tokens never pays for the DPoP, OAuth or storage classes (issue 15 §2: every
+module a cold start loads costs ~0.1 ms). ``isinstance`` and ``except`` are unaffected:
+each class exists once, in its branch, whichever way it was reached.
 """
 
 from __future__ import annotations
 
-from gatehouse.errors.base import (
-    GatehouseError,
-)
-from gatehouse.errors.config import (
-    ConfigurationError,
-    UnknownSettingError,
-)
-from gatehouse.errors.dpop import (
-    DPoPBindingError,
-    DPoPProofReplayError,
-    DPoPTargetMismatchError,
-    DPoPTokenHashError,
-    InvalidDPoPProofError,
-    StaleDPoPProofError,
-    UseDPoPNonceError,
-)
-from gatehouse.errors.keys import (
-    InvalidJWKSError,
-    InvalidKeyError,
-    InvalidStatusListError,
-    JWKSFetchError,
-    KeySourceError,
-    RotationTooSoonError,
-    StatusListError,
-    StatusListFetchError,
-)
-from gatehouse.errors.oauth import (
-    AccessDeniedError,
-    InvalidClientError,
-    InvalidGrantError,
-    InvalidRequestError,
-    InvalidScopeError,
-    InvalidTargetError,
-    LoginBusyError,
-    OAuthError,
-    RefreshTokenReuseError,
-    ThrottledError,
-    TokenEndpointError,
-    UnauthorizedClientError,
-    UnsupportedGrantTypeError,
-    WeakPasswordError,
-)
-from gatehouse.errors.storage import (
-    ConflictError,
-    StorageError,
-    StorageUnavailableError,
-)
-from gatehouse.errors.token import (
-    AlgorithmNotAllowedError,
-    ClaimError,
-    DecryptionError,
-    ExpiredTokenError,
-    InsufficientScopeError,
-    InvalidAudienceError,
-    InvalidIssuerError,
-    InvalidSignatureError,
-    InvalidStatusError,
-    InvalidTypeError,
-    MalformedTokenError,
-    MissingClaimError,
-    NotYetValidError,
-    TokenError,
-    TokenRevokedError,
-    TokenTooLargeError,
-    UnknownKeyError,
-)
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the static view; at run time __getattr__ below loads each branch
+    from gatehouse.errors.base import GatehouseError
+    from gatehouse.errors.config import ConfigurationError, UnknownSettingError
+    from gatehouse.errors.dpop import (
+        DPoPBindingError,
+        DPoPProofReplayError,
+        DPoPTargetMismatchError,
+        DPoPTokenHashError,
+        InvalidDPoPProofError,
+        StaleDPoPProofError,
+        UseDPoPNonceError,
+    )
+    from gatehouse.errors.keys import (
+        InvalidJWKSError,
+        InvalidKeyError,
+        InvalidStatusListError,
+        JWKSFetchError,
+        KeySourceError,
+        RotationTooSoonError,
+        StatusListError,
+        StatusListFetchError,
+    )
+    from gatehouse.errors.oauth import (
+        AccessDeniedError,
+        InvalidClientError,
+        InvalidGrantError,
+        InvalidRequestError,
+        InvalidScopeError,
+        InvalidTargetError,
+        LoginBusyError,
+        OAuthError,
+        RefreshTokenReuseError,
+        ThrottledError,
+        TokenEndpointError,
+        UnauthorizedClientError,
+        UnsupportedGrantTypeError,
+        WeakPasswordError,
+    )
+    from gatehouse.errors.storage import ConflictError, StorageError, StorageUnavailableError
+    from gatehouse.errors.token import (
+        AlgorithmNotAllowedError,
+        ClaimError,
+        DecryptionError,
+        ExpiredTokenError,
+        InsufficientScopeError,
+        InvalidAudienceError,
+        InvalidIssuerError,
+        InvalidSignatureError,
+        InvalidStatusError,
+        InvalidTypeError,
+        MalformedTokenError,
+        MissingClaimError,
+        NotYetValidError,
+        TokenError,
+        TokenRevokedError,
+        TokenTooLargeError,
+        UnknownKeyError,
+    )
 
 __all__ = [
     "AccessDeniedError",
@@ -188,8 +187,117 @@ __all__ = [
     "WeakPasswordError",
 ]
 
-# The public path of every class is ``gatehouse.errors``: tracebacks, reprs and pickles
-# keep naming it there, whichever branch module defines the class.
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# The branch module of every public name (tests/test_lazy_exports.py holds it equal to
+# __all__ and to the static imports above).
+_BRANCHES: dict[str, tuple[str, ...]] = {
+    "base": ("GatehouseError",),
+    "config": ("ConfigurationError", "UnknownSettingError"),
+    "dpop": (
+        "DPoPBindingError",
+        "DPoPProofReplayError",
+        "DPoPTargetMismatchError",
+        "DPoPTokenHashError",
+        "InvalidDPoPProofError",
+        "StaleDPoPProofError",
+        "UseDPoPNonceError",
+    ),
+    "keys": (
+        "InvalidJWKSError",
+        "InvalidKeyError",
+        "InvalidStatusListError",
+        "JWKSFetchError",
+        "KeySourceError",
+        "RotationTooSoonError",
+        "StatusListError",
+        "StatusListFetchError",
+    ),
+    "oauth": (
+        "AccessDeniedError",
+        "InvalidClientError",
+        "InvalidGrantError",
+        "InvalidRequestError",
+        "InvalidScopeError",
+        "InvalidTargetError",
+        "LoginBusyError",
+        "OAuthError",
+        "RefreshTokenReuseError",
+        "ThrottledError",
+        "TokenEndpointError",
+        "UnauthorizedClientError",
+        "UnsupportedGrantTypeError",
+        "WeakPasswordError",
+    ),
+    "storage": ("ConflictError", "StorageError", "StorageUnavailableError"),
+    "token": (
+        "AlgorithmNotAllowedError",
+        "ClaimError",
+        "DecryptionError",
+        "ExpiredTokenError",
+        "InsufficientScopeError",
+        "InvalidAudienceError",
+        "InvalidIssuerError",
+        "InvalidSignatureError",
+        "InvalidStatusError",
+        "InvalidTypeError",
+        "MalformedTokenError",
+        "MissingClaimError",
+        "NotYetValidError",
+        "TokenError",
+        "TokenRevokedError",
+        "TokenTooLargeError",
+        "UnknownKeyError",
+    ),
+}
+_BRANCH_OF = {name: branch for branch, names in _BRANCHES.items() for name in names}
+_published: set[str] = set()
+
+
+def _publish() -> None:
+    """Bind the classes of every branch loaded so far here, named as living here.
+
+    The public path of every class is ``gatehouse.errors``: tracebacks, reprs and pickles
+    name it there, whichever branch module defines it. Branches load each other (``dpop``
+    subclasses ``token``, every one ``base``), so each call looks at all of them.
+    """
+    for branch, names in _BRANCHES.items():
+        module = sys.modules.get(f"{__name__}.{branch}")
+        if module is None or branch in _published:
+            continue
+        namespace = globals()
+        for name in names:
+            cls = getattr(module, name)
+            cls.__module__ = __name__
+            namespace[name] = cls
+        _published.add(branch)
+
+
+if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above instead
+
+    def __getattr__(name: str) -> object:
+        branch = _BRANCH_OF.get(name)
+        if branch is None:
+            module = _submodule(name)  # ``gatehouse.errors.token``, say: its classes too
+            _publish()
+            return module
+        __import__(f"{__name__}.{branch}")
+        _publish()
+        return globals()[name]
+
+
+def _submodule(name: str) -> object:
+    """The submodule ``name``, imported on first access: the package bound its submodules
+    when it was eager, so ``import pkg`` then ``pkg.sub.X`` keeps working."""
+    if not name.startswith("__"):
+        full = f"{__name__}.{name}"
+        try:
+            __import__(full)
+        except ModuleNotFoundError as exc:
+            if exc.name != full:
+                raise  # the submodule exists but an import inside it failed
+        else:
+            return sys.modules[full]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,7 +14,6 @@ from typing import Any
 
 from gatehouse.errors import InvalidKeyError
 from gatehouse.jose.b64 import b64url_decode, b64url_encode
-from gatehouse.jose.roca import has_roca_fingerprint
 
 __all__ = [
     "EC_SIZES",
@@ -189,6 +188,8 @@ def _import_okp(data: Mapping[str, Any], has_private: bool) -> KeyMaterial:
 
 def _import_rsa(data: Mapping[str, Any], has_private: bool) -> KeyMaterial:
     from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from gatehouse.jose.roca import has_roca_fingerprint  # RSA keys only: not an ES256 cold start
 
     n, e = _member_int(data, "n"), _member_int(data, "e")
     if n.bit_length() < MIN_RSA_BITS:
