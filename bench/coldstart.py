@@ -3,6 +3,13 @@ environment and verifies one token — gatehouse against PyJWT doing the same, a
 bare ``python -c pass``; "gh lambda" is the Lambda path (``@require_token`` handling one
 HTTP API payload 2.0 event with a valid token).
 
+The floor is "raw floor": ``cryptography``'s EC module, ``json`` and ``base64`` checking the
+same token by hand (split, base64url, header, R || S to DER, one ECDSA verify, claims, exp),
+with ``ec.ECDSA`` built as gatehouse builds it (without its constructor, which imports the
+whole OpenSSL backend module tree). What gatehouse adds over that row is what gatehouse
+itself costs. "raw crypto" is the same check through the documented ``ec.ECDSA(...)``, as
+code written from cryptography's docs would pay.
+
     python bench/coldstart.py [--runs 30] [--alg ES256]
 
 Runs are interleaved (bare, gatehouse, PyJWT, bare, ...) and the table shows the median and
@@ -50,6 +57,39 @@ event = {"version": "2.0", "routeKey": "GET /orders", "rawPath": "/orders",
          "requestContext": {"http": {"method": "GET", "path": "/orders"}, "stage": "$default"}}
 assert handler(event, None) == {"statusCode": 200, "body": "user-1"}
 """
+
+# The floor: the same check written by hand over cryptography, json and base64 (no
+# gatehouse). ``ecdsa`` is the one line the two raw rows differ in.
+RAW = """
+import base64, json, os, time
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+def b64(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+jwk = json.loads(os.environ["JWKS"])["keys"][0]
+key = ec.EllipticCurvePublicKey.from_encoded_point(
+    ec.SECP256R1(), b"\\x04" + b64(jwk["x"]) + b64(jwk["y"]))
+event = {"version": "2.0", "headers": {"authorization": "Bearer " + os.environ["TOKEN"]}}
+scheme, _, token = event["headers"]["authorization"].partition(" ")
+assert scheme.lower() == "bearer"
+head, body, sig = token.split(".")
+header = json.loads(b64(head))
+assert header["alg"] == "ES256" and header["kid"] == jwk["kid"]
+raw = b64(sig)
+der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+ECDSA
+key.verify(der, f"{head}.{body}".encode(), ecdsa)
+claims = json.loads(b64(body))
+assert claims["exp"] > time.time() and claims["iss"] == "https://auth.example.com"
+assert claims["aud"] == "orders" and claims["sub"] == "user-1"
+"""
+RAW_FLOOR = RAW.replace(
+    "ECDSA\n",
+    "ecdsa = object.__new__(ec.ECDSA)\n"
+    "ecdsa._algorithm, ecdsa._deterministic_signing = hashes.SHA256(), False\n",
+)
+RAW_CRYPTO = RAW.replace("ECDSA\n", "ecdsa = ec.ECDSA(hashes.SHA256())\n")
 
 # gatehouse.client: import the flows and build a client-credentials httpx client (no
 # request: the figure is the import and set-up a service pays before its first call),
@@ -121,9 +161,13 @@ def main() -> None:
         "gatehouse": GATEHOUSE,
         "gh lambda": GATEHOUSE_LAMBDA,
         "PyJWT": PYJWT,
+        "raw floor": RAW_FLOOR,
+        "raw crypto": RAW_CRYPTO,
         "httpx": HTTPX,
         "gh client": GATEHOUSE_CLIENT,
     }
+    if args.alg != "ES256":  # the hand-written floor checks ES256 only
+        del contenders["raw floor"], contenders["raw crypto"]
     for code in contenders.values():  # compile and cache byte code, warm the page cache
         run(code, env)
         run(code, env)
@@ -152,6 +196,24 @@ def main() -> None:
     lam = statistics.median(samples["gh lambda"]) - bare_med
     print(f"\ngatehouse adds {gh:.1f} ms, PyJWT adds {pj:.1f} ms: ratio {gh / pj:.2f}")
     print(f"gatehouse through @require_token and a v2 event adds {lam:.1f} ms (target <= 20)")
+    if "raw floor" in samples:
+        floor = statistics.median(samples["raw floor"]) - bare_med
+        crypto = statistics.median(samples["raw crypto"]) - bare_med
+        print(
+            f"raw floor (cryptography EC + json + base64, by hand) adds {floor:.1f} ms; "
+            f"the same through ec.ECDSA(...) adds {crypto:.1f} ms"
+        )
+        for name in ("gatehouse", "gh lambda"):
+            # Paired per round (the runs are interleaved), so drift on a shared machine cancels.
+            wall = [g - f for g, f in zip(samples[name], samples["raw floor"], strict=True)]
+            cpu = [
+                g - f
+                for g, f in zip(CPU_MS[contenders[name]][2:], CPU_MS[RAW_FLOOR][2:], strict=True)
+            ]
+            print(
+                f"{name} over the raw floor: {statistics.median(wall):+.1f} ms wall, "
+                f"{statistics.median(cpu):+.1f} ms CPU (median of per-round differences)"
+            )
     hx = statistics.median(samples["httpx"]) - bare_med
     cl = statistics.median(samples["gh client"]) - bare_med
     print(f"gatehouse.client + a ClientCredentials client adds {cl:.1f} ms; httpx alone {hx:.1f}")
