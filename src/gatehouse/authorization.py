@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from gatehouse.errors import (
     GatehouseError,
     InsufficientScopeError,
-    InvalidRequestError,
     MalformedTokenError,
     TokenTooLargeError,
 )
@@ -68,6 +67,9 @@ def read_credentials(
     text included, is ``MalformedTokenError``. The size is checked before any parsing.
     """
     if len(values) > 1:
+        # Imported here: the OAuth branch of errors is not on a verifying cold start's path.
+        from gatehouse.errors import InvalidRequestError
+
         raise InvalidRequestError("more than one Authorization header")
     if not values:
         return None

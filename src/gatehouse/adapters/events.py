@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from gatehouse.errors import ConfigurationError, InvalidRequestError
+from gatehouse.errors import ConfigurationError
 
 __all__ = ["EventFamily", "HttpEvent"]
 
@@ -119,6 +119,9 @@ class HttpEvent:
         a typed 400, never a ``binascii.Error`` escaping into the handler. So is a text
         body holding a lone surrogate (the event's JSON may escape one).
         """
+        # Imported here: the OAuth branch of errors is not on a verifying cold start's path.
+        from gatehouse.errors import InvalidRequestError
+
         body = self.body or ""
         if self.raw.get("isBase64Encoded") is not True:
             try:
