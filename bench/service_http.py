@@ -11,7 +11,7 @@
     The load comes from ``wrk -t2 -c8`` (Debian's ``wrk``), a C client that is not the
     bottleneck; without wrk the bench says so and falls back to one Python client.
 
-Usage: ``python bench/service_http.py [--runs 7] [--seconds 2] [--rounds 3]``
+Usage: ``python bench/service_http.py [--runs 7] [--seconds 2] [--rounds 3] [--part cold|rps]``
 """
 
 from __future__ import annotations
@@ -256,6 +256,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="cold-start processes (default 7)")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per rate sample")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--part", choices=("all", "cold", "rps"), default="all", help="run (a), (b) or both"
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -264,8 +267,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("cold", "rps"):
             (Path(tmp) / name).mkdir()
-        cold_start(Path(tmp) / "cold", args.runs)
-        protected_ratio(Path(tmp) / "rps", args.seconds, args.rounds)
+        if args.part in ("all", "cold"):
+            cold_start(Path(tmp) / "cold", args.runs)
+        if args.part in ("all", "rps"):
+            protected_ratio(Path(tmp) / "rps", args.seconds, args.rounds)
 
 
 if __name__ == "__main__":

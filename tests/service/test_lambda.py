@@ -1,10 +1,11 @@
-"""The same ASGI app behind API Gateway REST (1.0), HTTP API (2.0), Function URLs and ALB,
-driven with the recorded events in ../shared/events."""
+"""The token service behind API Gateway REST (1.0), HTTP API (2.0), Function URLs and ALB,
+driven with the recorded events in ../shared/events, through both Lambda front doors."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from service_stack import Stack, make_stack, service_environ
 
 from gatehouse.service import lambda_entry
 from gatehouse.service.lambda_bridge import LambdaBridge
+from gatehouse.service.lambda_dispatch import LambdaDispatch
 
 V2 = "aws-lambda-go/apigw-v2-request-no-authorizer.json"
 V1 = "aws-lambda-go/apigw-request.json"
@@ -75,9 +77,20 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         built.stores.close()
 
 
-@pytest.fixture
-def bridge(stack: Stack) -> Iterator[LambdaBridge]:
-    made = LambdaBridge(stack.app)  # type: ignore[arg-type]
+Door = LambdaBridge | LambdaDispatch
+
+
+@pytest.fixture(params=["asgi", "dispatch"])
+def bridge(stack: Stack, request: pytest.FixtureRequest) -> Iterator[Door]:
+    """Both Lambda front doors over the stack: the ASGI app behind ``LambdaBridge`` and
+    ``LambdaDispatch``, which calls the route handlers without it (what
+    ``lambda_entry.handler`` runs); every test here holds for both."""
+    made: Door
+    if request.param == "asgi":
+        made = LambdaBridge(stack.app)  # type: ignore[arg-type]
+    else:
+        context = dataclasses.replace(stack.app.state.gatehouse, inline=True)  # type: ignore[attr-defined]
+        made = LambdaDispatch(context, lambda: stack.app)  # type: ignore[arg-type, return-value]
     try:
         yield made
     finally:
@@ -89,7 +102,7 @@ JSON_TYPE = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize("name", [V2, URL])
-def test_v2_family_login_and_jwks(shared_dir: Path, bridge: LambdaBridge, name: str) -> None:
+def test_v2_family_login_and_jwks(shared_dir: Path, bridge: Door, name: str) -> None:
     """HTTP API 2.0 and Function URLs: statusCode, string headers, body, isBase64Encoded."""
     event = _load(shared_dir, name)
     answer = bridge(request(event, "POST", "/login", LOGIN, JSON_TYPE), None)
@@ -105,7 +118,7 @@ def test_v2_family_login_and_jwks(shared_dir: Path, bridge: LambdaBridge, name: 
     assert len(json.loads(keys["body"])["keys"]) == 2
 
 
-def test_v2_cookies_travel_in_the_cookies_arrays(shared_dir: Path, bridge: LambdaBridge) -> None:
+def test_v2_cookies_travel_in_the_cookies_arrays(shared_dir: Path, bridge: Door) -> None:
     """Set-Cookie leaves as the 2.0 "cookies" array; request cookies arrive from it too."""
     event = _load(shared_dir, V2)
     body = json.dumps({"username": "alice", "password": PASSWORD, "cookie": True})
@@ -122,7 +135,7 @@ def test_v2_cookies_travel_in_the_cookies_arrays(shared_dir: Path, bridge: Lambd
     assert answer["cookies"]
 
 
-def test_rest_v1_login_with_base64_body(shared_dir: Path, bridge: LambdaBridge) -> None:
+def test_rest_v1_login_with_base64_body(shared_dir: Path, bridge: Door) -> None:
     """REST payload 1.0: headers and multiValueHeaders; a base64 body is decoded."""
     event = _load(shared_dir, V1)
     answer = bridge(request(event, "POST", "/login", LOGIN, JSON_TYPE, base64_body=True), None)
@@ -132,7 +145,7 @@ def test_rest_v1_login_with_base64_body(shared_dir: Path, bridge: LambdaBridge) 
     assert json.loads(answer["body"])["refresh_token"]
 
 
-def test_rest_v1_error_shape(shared_dir: Path, bridge: LambdaBridge) -> None:
+def test_rest_v1_error_shape(shared_dir: Path, bridge: Door) -> None:
     """An OAuth error keeps its status and JSON body through the bridge."""
     event = _load(shared_dir, V1)
     bad = json.dumps({"username": "alice", "password": "wrong"})
@@ -146,9 +159,7 @@ def test_rest_v1_error_shape(shared_dir: Path, bridge: LambdaBridge) -> None:
     assert json.loads(answer["body"])["error"] == "invalid_request"
 
 
-def test_bad_bodies_are_400_json_built_by_json_dumps(
-    shared_dir: Path, bridge: LambdaBridge
-) -> None:
+def test_bad_bodies_are_400_json_built_by_json_dumps(shared_dir: Path, bridge: Door) -> None:
     """A text body holding a lone surrogate is 400 invalid_request (not a crash), and the
     bridge's own error body is exactly what json.dumps writes."""
     event = _load(shared_dir, V1)
@@ -161,9 +172,7 @@ def test_bad_bodies_are_400_json_built_by_json_dumps(
 
 
 @pytest.mark.parametrize("name", [ALB, ALB_MULTI])
-def test_alb_answers_in_the_request_header_style(
-    shared_dir: Path, bridge: LambdaBridge, name: str
-) -> None:
+def test_alb_answers_in_the_request_header_style(shared_dir: Path, bridge: Door, name: str) -> None:
     """ALB: statusDescription and exactly the header map style the request used."""
     event = _load(shared_dir, name)
     answer = bridge(request(event, "GET", "/health"), None)
@@ -174,7 +183,7 @@ def test_alb_answers_in_the_request_header_style(
     assert ("headers" in answer) is not multi
 
 
-def test_source_ip_feeds_the_throttle(shared_dir: Path, bridge: LambdaBridge, stack: Stack) -> None:
+def test_source_ip_feeds_the_throttle(shared_dir: Path, bridge: Door, stack: Stack) -> None:
     """The requestContext sourceIp is the client address the throttle counts."""
     event = _load(shared_dir, V2)
     ip = event["requestContext"]["http"]["sourceIp"]

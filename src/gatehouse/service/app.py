@@ -1,14 +1,17 @@
 """The token service's ASGI application (Starlette).
 
 ``create_app`` takes a built ``TokenService``; ``gatehouse.service.compose.build_app``
-builds one from settings. This module imports Starlette and the issuer, nothing of the
-CLI or the gateway, so a Lambda cold start pays only for what answers requests.
+builds one from settings. Starlette owns what lies around the handlers here: routing
+(404, 405 and ``Allow``, the trailing-slash redirect), CORS, the lifespan. The handlers
+themselves take and give ``gatehouse.service.web``'s request and response, so the Lambda
+entry point reaches them without this module (``lambda_dispatch``). This module imports
+Starlette and the issuer, nothing of the CLI or the gateway.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,47 +19,49 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
-from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.hashing_pool import SPARE_LOGIN_THREADS
 from gatehouse.issuer.service import TokenService
-from gatehouse.service import routes_discovery as discovery
-from gatehouse.service import routes_revocation as revocation
-from gatehouse.service import routes_status as status
-from gatehouse.service import routes_tokens as tokens
-from gatehouse.service.context import ServiceContext
+from gatehouse.service.context import ServiceContext, service_context
 from gatehouse.service.errors import http_exception_response
+from gatehouse.service.routes import ROUTE_TABLE
 from gatehouse.service.settings import HttpSettings
+from gatehouse.service.web import Request, Response
 
-__all__ = ["ROUTES", "create_app"]
+__all__ = ["ROUTES", "app_for_context", "asgi_endpoint", "create_app"]
+
+
+def asgi_endpoint(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[StarletteRequest], Awaitable[Response]]:
+    """A Starlette endpoint over a handler: the scope's method, path, raw headers and
+    peer, the app's ``ServiceContext`` and the ASGI ``receive`` become a ``web.Request``;
+    the ``web.Response`` it returns is an ASGI app Starlette sends as it is."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: StarletteRequest) -> Response:
+        scope = request.scope
+        client = scope.get("client")
+        neutral = Request(
+            scope["method"],
+            scope["path"],
+            scope["headers"],
+            context=scope["app"].state.gatehouse,
+            receive=request.receive,
+            client_host=client[0] if client else None,
+            path_params=scope.get("path_params"),
+        )
+        return await handler(neutral)
+
+    return endpoint
+
 
 ROUTES = [
-    Route("/login", tokens.login, methods=["POST"]),
-    Route("/token", tokens.token, methods=["POST"]),
-    Route("/logout", tokens.logout, methods=["POST"]),
-    Route("/revoke", revocation.revoke, methods=["POST"]),
-    Route("/introspect", revocation.introspect, methods=["POST"]),
-    Route("/.well-known/jwks.json", discovery.jwks, methods=["GET"]),
-    Route("/statuslists", status.status_lists, methods=["GET"]),
-    Route("/statuslists/{list_id}", status.status_list, methods=["GET"]),
-    Route("/.well-known/openid-configuration", discovery.metadata, methods=["GET"]),
-    Route("/.well-known/oauth-authorization-server", discovery.metadata, methods=["GET"]),
-    Route("/openapi.json", discovery.openapi, methods=["GET"]),
-    Route("/health", discovery.health, methods=["GET"]),
+    Route(spec.path, asgi_endpoint(spec.handler), methods=list(spec.methods))
+    for spec in ROUTE_TABLE
 ]
-
-
-def _jwks_max_age(service: TokenService, http: HttpSettings) -> int:
-    """The JWKS cache time: the verifiers' cache time the rotation plan assumes, or less."""
-    planned = service.config.verifier_cache_ttl
-    chosen = planned if http.jwks_max_age is None else http.jwks_max_age
-    if not 0 <= chosen <= planned:
-        raise ConfigurationError(
-            f"[http] jwks_max_age must be between 0 and [issuer] verifier_cache_ttl ({planned}):"
-            " retired keys stay published only that long beyond the access-token lifetime"
-        )
-    return chosen
 
 
 def _middleware(http: HttpSettings) -> list[Middleware]:
@@ -76,6 +81,29 @@ def _middleware(http: HttpSettings) -> list[Middleware]:
     ]
 
 
+def app_for_context(ctx: ServiceContext, *, close: Callable[[], None] | None = None) -> Starlette:
+    """The ASGI app over a built context (the Lambda dispatch hands it what is not a
+    handler's to answer); ``close`` runs at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if close is not None:
+                close()
+
+    handlers: dict[Any, Any] = {HTTPException: http_exception_response}
+    app = Starlette(
+        routes=list(ROUTES),
+        middleware=_middleware(ctx.http),
+        exception_handlers=handlers,
+        lifespan=lifespan,
+    )
+    app.state.gatehouse = ctx
+    return app
+
+
 def create_app(
     service: TokenService,
     http: HttpSettings | None = None,
@@ -92,35 +120,14 @@ def create_app(
     threads: right for Lambda (one request per container at a time), wrong for a server.
     """
     settings = http or HttpSettings()
-    login_threads = anyio.CapacityLimiter(settings.hashing_workers + SPARE_LOGIN_THREADS)
-    # The CSRF key must be the same in every instance: compose derives it from the KEK.
-    # Without one (tests, a single process) a random key serves this app alone.
-    key = csrf_key if csrf_key is not None else secrets.token_bytes(32)
-    ctx = ServiceContext(
+    limiter = anyio.CapacityLimiter(settings.hashing_workers + SPARE_LOGIN_THREADS)
+    ctx = service_context(
         service,
         settings,
-        ping,
-        _jwks_max_age(service, settings),
-        inline,
-        login_threads,
-        key,
-        degraded,
+        ping=ping,
+        inline=inline,
+        csrf_key=csrf_key,
+        degraded=degraded,
+        login_threads=limiter,
     )
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if close is not None:
-                close()
-
-    handlers: dict[Any, Any] = {HTTPException: http_exception_response}
-    app = Starlette(
-        routes=list(ROUTES),
-        middleware=_middleware(settings),
-        exception_handlers=handlers,
-        lifespan=lifespan,
-    )
-    app.state.gatehouse = ctx
-    return app
+    return app_for_context(ctx, close=close)

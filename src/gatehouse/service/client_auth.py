@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
-from starlette.requests import Request
-
 from gatehouse.adapters.bearer import read_credentials
 from gatehouse.errors import InvalidClientError, InvalidRequestError, TokenError
 from gatehouse.service.forms import optional_str
+from gatehouse.service.web import Request
 
 __all__ = ["BASIC", "NONE", "POST", "PresentedClient", "presented_client"]
 

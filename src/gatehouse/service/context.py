@@ -1,22 +1,23 @@
-"""What every endpoint needs, hung on the app once: the token service and HTTP settings."""
+"""What every endpoint needs, built once per app: the token service and HTTP settings."""
 
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-import anyio.to_thread
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-
-from gatehouse.errors import LoginBusyError
-from gatehouse.issuer.service import TokenService
+from gatehouse.errors import ConfigurationError, LoginBusyError
 from gatehouse.service.settings import HttpSettings
 
-__all__ = ["ServiceContext", "context_of", "remote_addr"]
+if TYPE_CHECKING:
+    import anyio
+
+    from gatehouse.issuer.service import TokenService
+    from gatehouse.service.web import Request
+
+__all__ = ["ServiceContext", "context_of", "remote_addr", "service_context"]
 
 T = TypeVar("T")
 
@@ -30,9 +31,9 @@ class ServiceContext:
     inline: bool = False
     login_threads: anyio.CapacityLimiter | None = None
     csrf_key: bytes = b""
+    """Keys the CSRF token to the session (``service.cookies``)."""
     degraded: Callable[[], tuple[str, ...]] = tuple
     """The optional backends down now (``/health``)."""
-    """Keys the CSRF token to the session (``service.cookies``); set by ``create_app``."""
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a blocking token-service call: in a worker thread under a server, so the
@@ -40,6 +41,8 @@ class ServiceContext:
         request at a time and a thread would only add latency (and outlive the call)."""
         if self.inline:
             return fn(*args, **kwargs)
+        from starlette.concurrency import run_in_threadpool
+
         return await run_in_threadpool(fn, *args, **kwargs)
 
     async def call_login(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -50,6 +53,8 @@ class ServiceContext:
         hashing pool inside the issuer bounds the hashes themselves."""
         if self.inline:
             return fn(*args, **kwargs)
+        import anyio.to_thread
+
         limiter = self.login_threads
         if limiter is None or (
             limiter.available_tokens < 1
@@ -67,16 +72,58 @@ class ServiceContext:
         return self.service.config.refresh_absolute_lifetime
 
 
+def _jwks_max_age(service: TokenService, http: HttpSettings) -> int:
+    """The JWKS cache time: the verifiers' cache time the rotation plan assumes, or less."""
+    planned = service.config.verifier_cache_ttl
+    chosen = planned if http.jwks_max_age is None else http.jwks_max_age
+    if not 0 <= chosen <= planned:
+        raise ConfigurationError(
+            f"[http] jwks_max_age must be between 0 and [issuer] verifier_cache_ttl ({planned}):"
+            " retired keys stay published only that long beyond the access-token lifetime"
+        )
+    return chosen
+
+
+def service_context(
+    service: TokenService,
+    http: HttpSettings | None = None,
+    *,
+    ping: Callable[[], None],
+    inline: bool = False,
+    csrf_key: bytes | None = None,
+    degraded: Callable[[], tuple[str, ...]] = tuple,
+    login_threads: anyio.CapacityLimiter | None = None,
+) -> ServiceContext:
+    """The context both front doors share (the ASGI app and the Lambda dispatch).
+
+    ``inline=True`` runs token-service calls on the caller's thread instead of in worker
+    threads: right for Lambda (one request per container at a time), wrong for a server.
+    """
+    settings = http or HttpSettings()
+    # The CSRF key must be the same in every instance: compose derives it from the KEK.
+    # Without one (tests, a single process) a random key serves this context alone.
+    key = csrf_key if csrf_key is not None else secrets.token_bytes(32)
+    return ServiceContext(
+        service,
+        settings,
+        ping,
+        _jwks_max_age(service, settings),
+        inline,
+        login_threads,
+        key,
+        degraded,
+    )
+
+
 def context_of(request: Request) -> ServiceContext:
-    ctx: ServiceContext = request.app.state.gatehouse
-    return ctx
+    return request.context
 
 
 def remote_addr(request: Request) -> str | None:
     """The client address for throttling: the peer (API Gateway's sourceIp under Lambda),
     or behind ``[http] trusted_proxies`` the hop they forwarded (``client_address``)."""
-    peer = request.client.host if request.client is not None else None
-    trusted = context_of(request).http.trusted_proxies
+    peer = request.client_host
+    trusted = request.context.http.trusted_proxies
     if not trusted:
         return peer
     from gatehouse.service.client_address import client_address

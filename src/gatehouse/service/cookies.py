@@ -21,12 +21,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from gatehouse.errors import AccessDeniedError
 from gatehouse.jose import b64url_encode
 from gatehouse.service.settings import HttpSettings
+from gatehouse.service.web import Request, Response
 
 __all__ = [
     "CSRF_HEADER",

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import functools
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from gatehouse.errors import DPoPBindingError, InvalidDPoPProofError, UseDPoPNonceError
 from gatehouse.service.context import context_of
 from gatehouse.service.errors import Endpoint, json_response
+from gatehouse.service.web import Request, Response
 
 __all__ = ["dpop_answers"]
 

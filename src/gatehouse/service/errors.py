@@ -18,10 +18,6 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
 from gatehouse.adapters.bearer import challenge
 from gatehouse.errors import (
     GatehouseError,
@@ -32,6 +28,7 @@ from gatehouse.errors import (
     ThrottledError,
     TokenError,
 )
+from gatehouse.service.web import JSONResponse, Request, Response
 
 __all__ = [
     "NO_STORE",
@@ -99,8 +96,10 @@ def error_response(exc: GatehouseError) -> JSONResponse:
     return json_response(body, status=status, headers=headers)
 
 
-def http_exception_response(request: Request, exc: Exception) -> Response:
-    """404 and 405 from the router, as JSON like every other answer."""
+def http_exception_response(request: object, exc: Exception) -> Response:
+    """404 and 405 from the ASGI app's router, as JSON like every other answer."""
+    from starlette.exceptions import HTTPException
+
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 404:
         body = {"error": "not_found", "error_description": "no such endpoint"}

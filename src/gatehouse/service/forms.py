@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import ClientDisconnect, Request
-
 from gatehouse.errors import InvalidRequestError
+from gatehouse.service.web import ClientDisconnectError, Request
 
 __all__ = [
     "FORM",
@@ -72,7 +71,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             if size > limit:
                 raise _too_large(limit)
             chunks.append(chunk)
-    except ClientDisconnect:
+    except ClientDisconnectError:
         raise InvalidRequestError("the client went away before sending the body") from None
     return b"".join(chunks)
 

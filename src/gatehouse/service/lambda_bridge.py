@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
-import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import quote
 
-from gatehouse.adapters.events import EventFamily, HttpEvent
+from gatehouse.adapters.events import HttpEvent
 from gatehouse.errors import InvalidRequestError
+from gatehouse.service.lambda_events import (
+    bad_body_answer,
+    query_string,
+    request_headers,
+    shape,
+    source_ip,
+)
 
 __all__ = ["LambdaBridge"]
 
@@ -39,57 +43,10 @@ ASGIApp = Callable[
 ]
 _Result = tuple[int, list[tuple[str, str]], list[bytes]]
 _Job = tuple[dict[str, Any], bytes, "asyncio.Future[_Result]"]
-_TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _headers(event: HttpEvent) -> list[tuple[bytes, bytes]]:
-    raw = event.raw
-    pairs: list[tuple[str, str]] = []
-    multi = _mapping(raw.get("multiValueHeaders"))
-    if event.family is not EventFamily.HTTP_V2 and multi:
-        for name, values in multi.items():
-            if isinstance(values, list):
-                pairs.extend((name, v) for v in values if isinstance(v, str))
-    else:
-        for name, value in _mapping(raw.get("headers")).items():
-            if isinstance(value, str):
-                pairs.append((name, value))
-    cookies = raw.get("cookies")
-    if event.family is EventFamily.HTTP_V2 and isinstance(cookies, list):
-        # Payload 2.0 moves Cookie headers into an array (AWS docs, "cookies").
-        pairs.append(("cookie", "; ".join(c for c in cookies if isinstance(c, str))))
-    return [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in pairs]
-
-
-def _query(event: HttpEvent) -> bytes:
-    raw = event.raw
-    if event.family is EventFamily.HTTP_V2:
-        return str(raw.get("rawQueryString") or "").encode("latin-1", "replace")
-    multi = _mapping(raw.get("multiValueQueryStringParameters"))
-    single = _mapping(raw.get("queryStringParameters"))
-    items: list[tuple[str, str]] = []
-    for name, values in multi.items() if multi else single.items():
-        for value in values if isinstance(values, list) else [values]:
-            items.append((str(name), str(value)))
-    if event.family is EventFamily.ALB:  # ALB passes the parameters still encoded
-        return "&".join(f"{k}={v}" for k, v in items).encode("latin-1", "replace")
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in items).encode()
-
-
-def _source_ip(event: HttpEvent) -> str | None:
-    context = _mapping(event.raw.get("requestContext"))
-    ip = _mapping(context.get("http")).get("sourceIp") or _mapping(context.get("identity")).get(
-        "sourceIp"
-    )
-    return ip if isinstance(ip, str) else None
 
 
 def _scope(event: HttpEvent) -> dict[str, Any]:
-    ip = _source_ip(event)
+    ip = source_ip(event)
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -99,45 +56,11 @@ def _scope(event: HttpEvent) -> dict[str, Any]:
         "path": event.path,
         "raw_path": event.path.encode("utf-8", "replace"),
         "root_path": "",
-        "query_string": _query(event),
-        "headers": _headers(event),
+        "query_string": query_string(event),
+        "headers": request_headers(event),
         "client": (ip, 0) if ip else None,
         "server": None,
     }
-
-
-def _shape(
-    event: HttpEvent, status: int, headers: list[tuple[str, str]], body: bytes
-) -> dict[str, Any]:
-    kind = next((v for k, v in headers if k == "content-type"), "")
-    text = not body or kind.startswith(_TEXT_TYPES)
-    payload = body.decode("utf-8") if text else base64.b64encode(body).decode("ascii")
-    multi: dict[str, list[str]] = {}
-    for name, value in headers:
-        multi.setdefault(name, []).append(value)
-    if event.family is EventFamily.HTTP_V2:
-        response: dict[str, Any] = {
-            "statusCode": status,
-            "headers": {k: ", ".join(v) for k, v in multi.items() if k != "set-cookie"},
-            "body": payload,
-            "isBase64Encoded": not text,
-        }
-        if "set-cookie" in multi:
-            response["cookies"] = multi["set-cookie"]
-        return response
-    response = {"statusCode": status, "body": payload, "isBase64Encoded": not text}
-    if event.family is EventFamily.ALB:
-        from http import HTTPStatus
-
-        response["statusDescription"] = f"{status} {HTTPStatus(status).phrase}"
-        if event.uses_multi_value_headers:
-            response["multiValueHeaders"] = multi
-        else:
-            response["headers"] = {k: v[-1] for k, v in multi.items()}
-        return response
-    response["headers"] = {k: v[-1] for k, v in multi.items()}
-    response["multiValueHeaders"] = multi
-    return response
 
 
 class LambdaBridge:
@@ -154,13 +77,12 @@ class LambdaBridge:
         try:
             body = view.decoded_body()
         except InvalidRequestError as exc:
-            error = json.dumps({"error": exc.error, "error_description": exc.message})
-            return _shape(view, 400, [("content-type", "application/json")], error.encode())
+            return bad_body_answer(view, exc)
         loop, queue = self._start()
         done: asyncio.Future[_Result] = loop.create_future()
         queue.put_nowait((_scope(view), body, done))
         status, headers, chunks = loop.run_until_complete(done)
-        return _shape(view, status, headers, b"".join(chunks))
+        return shape(view, status, headers, b"".join(chunks))
 
     def _start(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue[_Job]]:
         if self._loop is None or self._queue is None:

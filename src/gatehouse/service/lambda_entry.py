@@ -1,32 +1,44 @@
 """The AWS Lambda entry point: ``gatehouse.service.lambda_entry.handler``.
 
-The app is built on the first invocation, from the function's environment (settings
+The service is built on the first invocation, from the function's environment (settings
 file via ``GATEHOUSE_CONFIG`` if present, every setting as ``GATEHOUSE_*``), and kept for
 the container's life. Nothing is built at import time, so a broken configuration shows
-up as a clear error in the first invocation's log rather than an import failure.
+up as a clear error in the first invocation's log rather than an import failure, and
+importing this module costs almost nothing: events go to the route handlers directly
+(``lambda_dispatch``), the ASGI app is built only for what they leave to it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gatehouse.service.lambda_bridge import LambdaBridge
+if TYPE_CHECKING:
+    from gatehouse.service.lambda_dispatch import LambdaDispatch
 
 __all__ = ["build_bridge", "handler"]
 
 
 class _Lazy:
-    bridge: LambdaBridge | None = None
+    bridge: LambdaDispatch | None = None
 
 
-def build_bridge(environ: Mapping[str, str]) -> LambdaBridge:
-    """A bridge over the token service configured by ``environ``."""
-    from gatehouse.service.compose import build_app
+def build_bridge(environ: Mapping[str, str]) -> LambdaDispatch:
+    """The token service configured by ``environ``, answering AWS HTTP events."""
+    from gatehouse.service.compose import build_context
+    from gatehouse.service.lambda_dispatch import LambdaDispatch
     from gatehouse.service.settings import load_settings
 
-    return LambdaBridge(build_app(load_settings(environ=environ), inline=True))
+    settings = load_settings(environ=environ)
+    context, opened = build_context(settings, inline=True)
+
+    def asgi_app() -> Any:
+        from gatehouse.service.app import app_for_context
+
+        return app_for_context(context, close=opened.close)
+
+    return LambdaDispatch(context, asgi_app)
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from gatehouse.errors import InvalidClientError
 from gatehouse.service.client_auth import presented_client
 from gatehouse.service.context import context_of
 from gatehouse.service.errors import NO_STORE, guarded, json_response
 from gatehouse.service.forms import FORM, optional_str, read_params, required_str
+from gatehouse.service.web import Request, Response
 
 __all__ = ["introspect", "revoke"]
 

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import re
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from gatehouse.jose.status_list_token import MEDIA_TYPE
 from gatehouse.service.context import context_of
 from gatehouse.service.errors import guarded, json_response
+from gatehouse.service.web import Request, Response
 
 __all__ = ["AGGREGATION_PATH", "status_list", "status_lists"]
 

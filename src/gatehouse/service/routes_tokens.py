@@ -9,9 +9,6 @@ worker thread and never blocks the event loop.
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from gatehouse.adapters.bearer import read_credentials
 from gatehouse.errors import (
     InvalidClientError,
@@ -20,7 +17,6 @@ from gatehouse.errors import (
     UnsupportedGrantTypeError,
 )
 from gatehouse.issuer.clients import TOKEN_EXCHANGE
-from gatehouse.issuer.exchange import ExchangeRequest
 from gatehouse.issuer.scopes import requested_target
 from gatehouse.service.client_auth import presented_client
 from gatehouse.service.context import ServiceContext, context_of, remote_addr
@@ -39,6 +35,7 @@ from gatehouse.service.forms import (
     read_params,
     required_str,
 )
+from gatehouse.service.web import Request, Response
 
 __all__ = ["login", "logout", "token"]
 
@@ -147,6 +144,8 @@ async def _token_exchange_grant(
     ctx: ServiceContext, request: Request, params: dict[str, object]
 ) -> Response:
     """RFC 8693 §2.1: the authenticated client (the actor) trades a subject token."""
+    from gatehouse.issuer.exchange import ExchangeRequest  # the rules load with the grant
+
     client = presented_client(request, params)
     if client is None or client.client_secret is None:
         raise InvalidClientError("client authentication is required for token exchange")
