@@ -30,19 +30,21 @@ answers them with 400 at the token endpoint (§5, §8: an RFC 6749 §5.2 error),
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gatehouse.clock import Clock
-from gatehouse.dpop.nonces import StatelessNonces
-from gatehouse.dpop.proofs import ProofChecker
-from gatehouse.dpop.replay import MemoryReplayCache, NoReplayCheck, ReplayCache
 from gatehouse.errors import ConfigurationError, InvalidDPoPProofError
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.dpop_config import DPoPConfig
 from gatehouse.issuer.kek import KeyEncryptionKey
 from gatehouse.jose import b64url_decode
-from gatehouse.jose.dpop import ProofPolicy
 from gatehouse.storage.records import ClientRecord
+
+if TYPE_CHECKING:
+    from gatehouse.dpop.proofs import ProofChecker
+    from gatehouse.dpop.replay import ReplayCache
 
 __all__ = ["NONCE_KEY_PURPOSE", "TokenEndpointDPoP", "bound_key_missing", "require_proof"]
 
@@ -74,9 +76,14 @@ def bound_key_missing() -> InvalidDPoPProofError:
 
 
 class TokenEndpointDPoP:
-    """The token endpoint's proof checker, nonce source and policy; thread-safe."""
+    """The token endpoint's proof checker, nonce source and policy; thread-safe.
 
-    __slots__ = ("_base", "_checker", "config")
+    The checker (``gatehouse.dpop``: proof parsing, the replay cache, nonces) is built on
+    first use, so a login without a ``DPoP`` header never loads it (issue 15 §2); with
+    ``require_nonce`` it is built at once, so bad nonce keys stop the start as before.
+    """
+
+    __slots__ = ("_base", "_checker", "_clock", "_kek", "_lock", "_replay", "config")
 
     def __init__(
         self,
@@ -89,31 +96,54 @@ class TokenEndpointDPoP:
     ) -> None:
         self.config = config
         self._base = issuer.rstrip("/")
+        self._kek = kek
+        self._replay = replay
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._checker: ProofChecker | None = None
+        if config.require_nonce:
+            self._proof_checker()
+
+    def _proof_checker(self) -> ProofChecker:
+        checker = self._checker
+        if checker is None:
+            with self._lock:
+                if self._checker is None:
+                    self._checker = self._build_checker()
+                checker = self._checker
+        return checker
+
+    def _build_checker(self) -> ProofChecker:
+        from gatehouse.dpop.nonces import StatelessNonces
+        from gatehouse.dpop.proofs import ProofChecker
+        from gatehouse.dpop.replay import MemoryReplayCache, NoReplayCheck
+        from gatehouse.jose.dpop import ProofPolicy
+
+        config = self.config
         nonces = None
         if config.require_nonce:
             # §9: the context keeps this server's nonces from any other's.
             nonces = StatelessNonces(
-                _nonce_keys(config, kek),
+                _nonce_keys(config, self._kek),
                 context=self._base,
                 slot_seconds=config.nonce_lifetime,
-                clock=clock,
+                clock=self._clock,
             )
-        if config.replay == "off":
-            replay = NoReplayCheck()
+        replay = NoReplayCheck() if config.replay == "off" else self._replay
         policy = ProofPolicy(
             algorithms=config.algorithms, max_age=config.max_age, leeway=config.leeway
         )
-        self._checker = ProofChecker(
+        return ProofChecker(
             policy=policy,
             replay=replay if replay is not None else MemoryReplayCache(),
             nonces=nonces,
-            clock=clock,
+            clock=self._clock,
         )
 
     @property
     def algorithms(self) -> list[str]:
         """What ``dpop_signing_alg_values_supported`` advertises (§5.1)."""
-        return sorted(self._checker.algorithms) if self.config.enabled else []
+        return sorted(set(self.config.algorithms)) if self.config.enabled else []
 
     def endpoint_url(self, path: str) -> str:
         """The ``htu`` a proof for ``path`` must name: the issuer URL plus the path."""
@@ -127,7 +157,7 @@ class TokenEndpointDPoP:
             return None
         if not isinstance(dpop, str) and not list(dpop):
             return None
-        proof = self._checker.check(dpop, method="POST", url=self.endpoint_url(path))
+        proof = self._proof_checker().check(dpop, method="POST", url=self.endpoint_url(path))
         return proof.jkt
 
     def required_for(self, client: ClientRecord | None, config: IssuerConfig) -> bool:
@@ -145,5 +175,7 @@ class TokenEndpointDPoP:
 
     def nonce_headers(self) -> dict[str, str]:
         """``DPoP-Nonce`` for a response, when nonces are required (§8.2)."""
-        nonce = self._checker.fresh_nonce() if self.config.enabled else None
+        if not (self.config.enabled and self.config.require_nonce):
+            return {}
+        nonce = self._proof_checker().fresh_nonce()
         return {} if nonce is None else {"DPoP-Nonce": nonce}

@@ -18,14 +18,16 @@ so memory returns to its baseline after a flood instead of staying in malloc's a
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from gatehouse.errors import ConfigurationError, LoginBusyError
+
+if TYPE_CHECKING:
+    import ctypes
 
 __all__ = ["SPARE_LOGIN_THREADS", "HashingPool", "release_large_frees"]
 
@@ -50,6 +52,11 @@ def release_large_frees() -> bool:
     if _released:
         return True
     global _libc
+    # Imported here, by the first pool: ctypes.util spawns ldconfig to find libc, work
+    # a process without a pool (a Lambda container) should not pay for at start.
+    import ctypes
+    import ctypes.util
+
     name = ctypes.util.find_library("c")
     if name is None:
         return False
@@ -68,6 +75,8 @@ def _trim() -> None:
     """Hand free heap pages back to the system once the pool goes idle (``malloc_trim``):
     the threads that waited for a hash leave their malloc arenas holding memory."""
     if _libc is not None:
+        import ctypes
+
         _libc.malloc_trim(ctypes.c_size_t(0))
 
 

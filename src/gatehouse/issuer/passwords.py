@@ -15,13 +15,16 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import argon2
 import argon2.low_level
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gatehouse.errors import InvalidRequestError
-from gatehouse.issuer.hashing_pool import HashingPool
+
+if TYPE_CHECKING:
+    from gatehouse.issuer.hashing_pool import HashingPool
 
 __all__ = [
     "DEFAULT_PROFILE",

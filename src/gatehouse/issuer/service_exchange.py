@@ -9,7 +9,7 @@ event with the actor chain.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import Clock
 from gatehouse.errors import InvalidRequestError, TokenError
@@ -18,27 +18,15 @@ from gatehouse.issuer.audit import AuditLog
 from gatehouse.issuer.clients import TOKEN_EXCHANGE, ClientManager
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.dpop_binding import require_proof
-from gatehouse.issuer.exchange import (
-    ACCESS_TOKEN_TYPE,
-    JWT_TOKEN_TYPE,
-    ExchangedToken,
-    ExchangeRequest,
-    exchange_terms,
-    scope_text,
-)
-from gatehouse.issuer.introspection import Introspector
 from gatehouse.issuer.signing_keys import SigningKeyManager
-from gatehouse.issuer.txn_tokens import (
-    TXN_TOKEN_TYPE,
-    UNSIGNED_JSON_TYPE,
-    TxnSubject,
-    parse_json_object,
-    txn_token_claims,
-)
-from gatehouse.jose import b64url_encode, encode_jwt
-from gatehouse.keys.jwks import JWKS
 from gatehouse.storage.records import ClientRecord
-from gatehouse.txn_verify import TXN_TOKEN_TYP, txn_token_verifier
+
+# The rules (exchange, txn_tokens) and the Txn-Token verifier are imported by the first
+# exchange: the token service's other grants, and a Lambda cold start, never load them.
+if TYPE_CHECKING:
+    from gatehouse.issuer.exchange import ExchangedToken, ExchangeRequest
+    from gatehouse.issuer.introspection import Introspector
+    from gatehouse.issuer.txn_tokens import TxnSubject
 
 __all__ = ["ExchangeMethods"]
 
@@ -73,6 +61,14 @@ class ExchangeMethods:
         """RFC 8693 §2: ``client`` (authenticated by the caller: it is the actor) trades
         ``request.subject_token`` for an access token for ``request.audience``; bound to
         ``dpop_jkt`` when the request carried a proof (RFC 9449 §5)."""
+        from gatehouse.issuer.exchange import (
+            ACCESS_TOKEN_TYPE,
+            ExchangedToken,
+            exchange_terms,
+            scope_text,
+        )
+        from gatehouse.issuer.txn_tokens import TXN_TOKEN_TYPE
+
         ClientManager.require_grant(client, TOKEN_EXCHANGE)
         if request.requested_token_type == TXN_TOKEN_TYPE:
             return self._issue_txn_token(client, request)
@@ -118,6 +114,16 @@ class ExchangeMethods:
     def _txn_subject(self, request: ExchangeRequest, trust_domain: str) -> TxnSubject:
         """The verified subject ("Txn-Token Request Processing": validate it, signature
         included when it is signed)."""
+        from gatehouse.issuer.exchange import ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE
+        from gatehouse.issuer.txn_tokens import (
+            TXN_TOKEN_TYPE,
+            UNSIGNED_JSON_TYPE,
+            TxnSubject,
+            parse_json_object,
+        )
+        from gatehouse.keys.jwks import JWKS
+        from gatehouse.txn_verify import txn_token_verifier
+
         kind = request.subject_token_type
         if kind in (ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE):
             return TxnSubject(
@@ -142,6 +148,11 @@ class ExchangeMethods:
         raise InvalidRequestError("subject_token_type is not one a Txn-Token can be made from")
 
     def _issue_txn_token(self, client: ClientRecord, request: ExchangeRequest) -> ExchangedToken:
+        from gatehouse.issuer.exchange import ExchangedToken
+        from gatehouse.issuer.txn_tokens import TXN_TOKEN_TYPE, parse_json_object, txn_token_claims
+        from gatehouse.jose import b64url_encode, encode_jwt
+        from gatehouse.txn_verify import TXN_TOKEN_TYP
+
         trust_domain = self.config.txn_trust_domain
         if trust_domain is None:
             raise InvalidRequestError("this service issues no Transaction Tokens")

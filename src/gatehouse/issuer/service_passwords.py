@@ -8,8 +8,12 @@ same way everywhere. The breached list is read on first use and kept.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gatehouse.issuer.config import IssuerConfig
-from gatehouse.issuer.password_policy import PasswordPolicy
+
+if TYPE_CHECKING:  # loaded by the first password set, which no login is
+    from gatehouse.issuer.password_policy import PasswordPolicy
 
 __all__ = ["PasswordPolicyMethods"]
 
@@ -22,6 +26,8 @@ class PasswordPolicyMethods:
         """The policy from ``[issuer]``, loaded once (``ConfigurationError`` if the list
         file cannot be read)."""
         if self._password_policy is None:
+            from gatehouse.issuer.password_policy import PasswordPolicy
+
             self._password_policy = PasswordPolicy.load(
                 self.config.password_min_length, self.config.breached_passwords_file
             )
