@@ -21,10 +21,9 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatehouse.clock import SYSTEM_CLOCK, Clock
-from gatehouse.dpop.replay import ReplayCache
 from gatehouse.errors import ConfigurationError, InvalidClientError, UnauthorizedClientError
 from gatehouse.issuer.access_tokens import MintedToken
 from gatehouse.issuer.accounts import AccountManager
@@ -52,6 +51,9 @@ from gatehouse.issuer.status_config import StatusListConfig
 from gatehouse.issuer.throttle import LoginThrottle
 from gatehouse.storage.ports import Stores
 from gatehouse.storage.records import AccountRecord, ClientRecord, SessionRecord, SigningKeyRecord
+
+if TYPE_CHECKING:  # the proof machinery is loaded by the first DPoP request (dpop_binding)
+    from gatehouse.dpop.replay import ReplayCache
 
 __all__ = ["TokenService"]
 
