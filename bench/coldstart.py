@@ -10,12 +10,17 @@ whole OpenSSL backend module tree). What gatehouse adds over that row is what ga
 itself costs. "raw crypto" is the same check through the documented ``ec.ECDSA(...)``, as
 code written from cryptography's docs would pay.
 
-    python bench/coldstart.py [--runs 30] [--alg ES256]
+    python bench/coldstart.py [--runs 30] [--alg ES256] [--instructions]
 
 Runs are interleaved (bare, gatehouse, PyJWT, bare, ...) and the table shows the median and
 the minimum over runs, and the median CPU time (user + sys) of the process, which a busy
 machine inflates far less than wall time. Byte code is compiled first, as it would be in a
 deployed package.
+
+``--instructions`` counts instead of timing: callgrind's instructions (valgrind) for one
+run of bare python, both raw rows, gatehouse and gh lambda, over bare and over the raw
+floor. A count does not move with the machine's load; valgrind's CPU model does inflate
+OpenSSL's share (see ``bench/instructions.py``).
 """
 
 from __future__ import annotations
@@ -132,11 +137,32 @@ def run(code: str | None, env: dict[str, str]) -> float:
 CPU_MS: dict[str | None, list[float]] = {}
 
 
+def count_instructions(contenders: dict[str, str | None], env: dict[str, str]) -> None:
+    """One callgrind run per row (after a plain run caches byte code), in millions."""
+    from instructions import instructions  # bench/instructions.py imports this module
+
+    counts: dict[str, int] = {}
+    for name in ("bare python", "raw floor", "raw crypto", "gatehouse", "gh lambda"):
+        argv = [sys.executable, "-c", contenders[name] or "pass"]
+        subprocess.run(argv, env=env, check=True)
+        counts[name] = instructions(argv, env)
+    bare, floor = counts["bare python"], counts["raw floor"]
+    print("cold start, ES256: callgrind instructions (millions)")
+    print(f"{'':12} {'over bare':>10} {'over the raw floor':>19}")
+    for name, count in counts.items():
+        print(f"{name:12} {(count - bare) / 1e6:10.2f} {(count - floor) / 1e6:+19.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--alg", default="ES256")
+    parser.add_argument(
+        "--instructions", action="store_true", help="callgrind instruction counts, ES256"
+    )
     args = parser.parse_args()
+    if args.instructions and args.alg != "ES256":
+        parser.error("--instructions compares against the ES256 raw floor")
 
     key = JWK.generate(args.alg)
     token = encode_jwt(
@@ -168,6 +194,9 @@ def main() -> None:
     }
     if args.alg != "ES256":  # the hand-written floor checks ES256 only
         del contenders["raw floor"], contenders["raw crypto"]
+    if args.instructions:
+        count_instructions(contenders, env)
+        return
     for code in contenders.values():  # compile and cache byte code, warm the page cache
         run(code, env)
         run(code, env)
