@@ -81,3 +81,32 @@ def test_dumps_refuses_nan() -> None:
 def test_dumps_is_compact_utf8() -> None:
     """No whitespace and raw UTF-8 (RFC 7515 §3 leaves the choice; compact keeps tokens short)."""
     assert dumps_compact({"a": [1, 2], "n": "é"}) == '{"a":[1,2],"n":"é"}'.encode()
+
+
+@pytest.mark.parametrize("depth", [400, 700, 950])
+@pytest.mark.parametrize("read_only", [False, True], ids=["claims", "header"])
+@pytest.mark.parametrize("stack", [0, 300, 600])
+def test_deep_nesting_under_the_recursion_limit_is_value_error(
+    depth: int, read_only: bool, stack: int
+) -> None:
+    """Nesting the scanner still decodes (under the recursion limit) is refused as
+    ValueError, however deep the caller's own stack: never a RecursionError."""
+
+    def at_depth(n: int) -> None:
+        if n:
+            at_depth(n - 1)
+            return
+        with pytest.raises(ValueError):  # noqa: PT011
+            loads_object(_nested(depth), read_only=read_only)
+
+    at_depth(stack)
+
+
+@pytest.mark.parametrize(("depth", "ok"), [(MAX_DEPTH, True), (MAX_DEPTH + 1, False)])
+def test_depth_limit_holds_for_read_only_values(depth: int, ok: bool) -> None:
+    """Headers (decoded read-only) have the same depth limit as claim sets."""
+    if ok:
+        assert "a" in loads_object(_nested(depth), read_only=True)
+    else:
+        with pytest.raises(ValueError):  # noqa: PT011
+            loads_object(_nested(depth), read_only=True)
