@@ -36,8 +36,8 @@ from gatehouse.errors import (
 from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
 from gatehouse.jose.claims_policy import ClaimsPolicy, validate_claims
 from gatehouse.jose.jwk import JWK
-from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, ParsedHeader, parse_compact
-from gatehouse.jose.jwt import decode_payload
+from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactParts, ParsedHeader, split_compact
+from gatehouse.jose.jwt import decode_payload_segment
 
 if TYPE_CHECKING:  # KeySource is a Protocol, for annotations only: one module fewer to load
     from gatehouse.keys.base import KeySource
@@ -204,8 +204,8 @@ class Verifier:
         else:
             if entry is not None:
                 self._cache.pop(token, None)  # expired: the full path raises the precise error
-            jws = self._parse(token)
-            claims = self._finish(jws, self._keys.get_key(jws.kid, jws.alg), token)
+            parts = self._parse(token)  # (header, alg, kid, signing input, payload, signature)
+            claims = self._finish(parts, self._keys.get_key(parts[2], parts[1]), token)
             for check in self._post_checks:
                 check.check(claims)
         if scopes:
@@ -221,8 +221,8 @@ class Verifier:
                 if fast is None or not fast():
                     await check.acheck(claims)
         else:
-            jws = self._parse(token)
-            claims = self._finish(jws, await self._keys.aget_key(jws.kid, jws.alg), token)
+            parts = self._parse(token)
+            claims = self._finish(parts, await self._keys.aget_key(parts[2], parts[1]), token)
             for check in self._post_checks:
                 await check.acheck(claims)
         if scopes:
@@ -235,15 +235,15 @@ class Verifier:
 
     # --- the steps --------------------------------------------------------------------
 
-    def _parse(self, token: str) -> CompactJWS:
+    def _parse(self, token: str) -> CompactParts:
         if self._decryption is not None:
             token = self._decryption.open(token, self._max_token_size)
-        jws = parse_compact(token, max_size=self._max_token_size, header_cache=self._header_cache)
-        if jws.alg not in self._algorithms:
+        parts = split_compact(token, max_size=self._max_token_size, header_cache=self._header_cache)
+        if parts[1] not in self._algorithms:
             # Before any key lookup: a disallowed alg must not even cost a JWKS refetch
             # (RFC 8725 §3.1: the allow-list is ours, never the token's).
-            raise AlgorithmNotAllowedError(f"algorithm {jws.alg!r} is not allowed")
-        return jws
+            raise AlgorithmNotAllowedError(f"algorithm {parts[1]!r} is not allowed")
+        return parts
 
     def _cached(self, token: str) -> tuple[Claims, float, tuple[_Bound, ...]] | None:
         """The cache entry of a token whose verdict still holds (``verify`` inlines this)."""
@@ -261,11 +261,12 @@ class Verifier:
             pass  # evicted by another thread meanwhile; the verdict above still stands
         return entry
 
-    def _finish(self, jws: CompactJWS, key: JWK, token: str) -> Claims:
+    def _finish(self, parts: CompactParts, key: JWK, token: str) -> Claims:
+        header, alg, _, signing_input, payload_segment, signature = parts
         try:
-            check = key.verifier(jws.alg)
+            check = key.verifier(alg)
         except InvalidKeyError:
-            if key.fits(jws.alg, "verify"):
+            if key.fits(alg, "verify"):
                 # The key fits but its check cannot be built: our key is broken (500),
                 # never the caller's token. Only the signature call below sees the token.
                 raise
@@ -273,14 +274,15 @@ class Verifier:
             # no key at all rather than let a configuration slip become a 500.
             raise UnknownKeyError("no usable key for the token's kid and alg") from None
         try:
-            valid = check(jws.signature, jws.signing_input)
+            valid = check(signature, signing_input)
         except (ValueError, TypeError, OverflowError):
             raise MalformedTokenError("signature could not be checked") from None
         if not valid:
             raise InvalidSignatureError("signature verification failed")
-        payload = decode_payload(jws)
-        validate_claims(jws.header, payload, self._policy, self._clock.time())
-        claims = Claims(payload, jws.header)  # hands nested values out read-only
+        payload = decode_payload_segment(payload_segment)
+        # _wall: the clock's time(), or time.time itself for the system clock (one frame less).
+        validate_claims(header, payload, self._policy, self._wall())
+        claims = Claims(payload, header)  # hands nested values out read-only
         if self._cache_size:
             self._remember(token, claims)
         return claims
@@ -301,7 +303,7 @@ class Verifier:
     @staticmethod
     def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
         required = (scopes,) if isinstance(scopes, str) else scopes
-        if not claims.scopes.issuperset(required):
+        if not claims._has_scopes(required):
             # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
             raise InsufficientScopeError(
                 "the token lacks a required scope", required=tuple(required)

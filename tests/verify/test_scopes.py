@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gatehouse import InsufficientScopeError, TokenError
+from gatehouse.claims import Claims
 from gatehouse.jose import JWK, encode_jwt
 
 from .conftest import NOW, MakeVerifier, claims_at
@@ -55,3 +58,32 @@ def test_scope_forms(
     else:
         with pytest.raises(InsufficientScopeError):
             verifier.verify(token, scopes=required)
+
+
+_SCOPE_WORDS = st.sampled_from(["a", "b", "ab", "orders:read", "é"])
+
+
+@given(
+    scope=st.one_of(
+        st.lists(_SCOPE_WORDS, max_size=4).map(" ".join),
+        st.text(alphabet="ab \t\n", max_size=6),
+        st.lists(_SCOPE_WORDS, max_size=3),
+        st.none(),
+        st.integers(),
+    ),
+    scp=st.one_of(st.none(), st.lists(st.one_of(_SCOPE_WORDS, st.integers()), max_size=3)),
+    required=st.lists(_SCOPE_WORDS, max_size=3),
+    read_first=st.booleans(),
+)
+def test_scope_check_agrees_with_the_scope_set(
+    scope: object, scp: object, required: list[str], read_first: bool
+) -> None:
+    """The Verifier's scope check (no set built for a fresh scope string) answers exactly
+    ``claims.scopes.issuperset(required)``, whether or not ``scopes`` was read before."""
+    data = {k: v for k, v in (("scope", scope), ("scp", scp)) if v is not None}
+    claims = Claims(data)
+    expected = Claims(dict(data)).scopes.issuperset(required)
+    if read_first:
+        claims.scopes  # noqa: B018 - builds and keeps the set first
+    assert claims._has_scopes(required) is expected
+    assert claims._has_scopes(tuple(required)) is expected

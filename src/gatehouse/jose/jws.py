@@ -28,9 +28,12 @@ from gatehouse.jose.strict_json import dumps_compact, loads_object
 __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
     "CompactJWS",
+    "CompactParts",
     "ParsedHeader",
     "parse_compact",
+    "payload_bytes",
     "sign_compact",
+    "split_compact",
     "verify_signature",
 ]
 
@@ -40,6 +43,8 @@ _PLUS, _SLASH, _EQUALS = b"+/="
 
 ParsedHeader = tuple[Mapping[str, Any], str, str | None]
 """A header as the parser caches it: the read-only members, ``alg`` and ``kid``."""
+CompactParts = tuple[Mapping[str, Any], str, str | None, bytes, bytes, bytes]
+"""What ``split_compact`` finds: header, alg, kid, signing input, payload segment, signature."""
 
 
 def _is_string(value: Any) -> bool:
@@ -93,10 +98,15 @@ class CompactJWS:
 
     def payload(self) -> bytes:
         """The decoded payload bytes (unverified until ``verify_signature`` passed)."""
-        try:
-            return b64url_decode_segment(self.payload_segment)
-        except ValueError:
-            raise MalformedTokenError("payload is not canonical base64url") from None
+        return payload_bytes(self.payload_segment)
+
+
+def payload_bytes(segment: bytes) -> bytes:
+    """The bytes of a payload segment (unverified until its signature is checked)."""
+    try:
+        return b64url_decode_segment(segment)
+    except ValueError:
+        raise MalformedTokenError("payload is not canonical base64url") from None
 
 
 def _parse_header(segment: bytes) -> ParsedHeader:
@@ -143,6 +153,17 @@ def parse_compact(
     cases 368, 369, 371, 375) passes this and ``verify_signature`` and is refused by
     ``jwt.decode_payload``. Use the ``Verifier``, or call both.
     """
+    return CompactJWS(*split_compact(token, max_size=max_size, header_cache=header_cache))
+
+
+def split_compact(
+    token: str,
+    *,
+    max_size: int = DEFAULT_MAX_TOKEN_SIZE,
+    header_cache: MutableMapping[bytes, ParsedHeader] | None = None,
+) -> CompactParts:
+    """``parse_compact``'s checks, the parts answered as a tuple: the Verifier's hot path
+    keeps them in locals (a ``CompactJWS`` costs a type call and an ``__init__`` frame)."""
     if not isinstance(token, str):
         raise MalformedTokenError("a token must be a string")
     if len(token) > max_size:
@@ -151,18 +172,26 @@ def parse_compact(
         raw = token.encode("ascii")
     except UnicodeEncodeError:
         raise MalformedTokenError("a compact JWS is ASCII only") from None
-    parts = raw.split(b".")
+    # The two dots by memchr (find, rfind, and none between): split walks every byte.
+    first = raw.find(b".")
+    last = raw.rfind(b".")
     # Byte values, not b"+": ``bytes in bytes`` first tries the operand as an integer and
     # pays for a raised-and-cleared TypeError each time.
-    if len(parts) != 3 or _PLUS in raw or _SLASH in raw or _EQUALS in raw:
+    if (
+        first == last
+        or raw.find(b".", first + 1, last) >= 0
+        or _PLUS in raw
+        or _SLASH in raw
+        or _EQUALS in raw
+    ):
         # The three characters base64 has and base64url has not; every other stranger is
         # refused by the strict decoder of each segment.
         if raw[:1] == b"{":
             raise MalformedTokenError("the JWS JSON serialization is not accepted")
-        if len(parts) == 5:
+        if raw.count(b".") == 4:
             raise MalformedTokenError("encrypted tokens (JWE) are not accepted")
         raise MalformedTokenError("a compact JWS is three base64url segments joined by dots")
-    h, p, s = parts
+    h = raw[:first]
     if not h:
         raise MalformedTokenError("the header segment is empty")
     cached = header_cache.get(h) if header_cache is not None else None
@@ -174,10 +203,10 @@ def parse_compact(
             header_cache[h] = cached
     header, alg, kid = cached
     try:
-        signature = b64url_decode_segment(s)
+        signature = b64url_decode_segment(raw[last + 1 :])
     except ValueError:
         raise MalformedTokenError("signature is not canonical base64url") from None
-    return CompactJWS(header, alg, kid, raw[: len(h) + 1 + len(p)], p, signature)
+    return header, alg, kid, raw[:last], raw[first + 1 : last], signature
 
 
 def verify_signature(jws: CompactJWS, key: JWK, algorithms: frozenset[str]) -> None:

@@ -11,11 +11,17 @@ from typing import Any
 
 from gatehouse.errors import MalformedTokenError
 from gatehouse.jose.jwk import JWK
-from gatehouse.jose.jws import DEFAULT_MAX_TOKEN_SIZE, CompactJWS, parse_compact, sign_compact
+from gatehouse.jose.jws import (
+    DEFAULT_MAX_TOKEN_SIZE,
+    CompactJWS,
+    parse_compact,
+    payload_bytes,
+    sign_compact,
+)
 from gatehouse.jose.read_only import thaw
 from gatehouse.jose.strict_json import dumps_compact, loads_object
 
-__all__ = ["decode_payload", "decode_unverified", "encode_jwt"]
+__all__ = ["decode_payload", "decode_payload_segment", "decode_unverified", "encode_jwt"]
 
 
 def encode_jwt(
@@ -42,8 +48,13 @@ def encode_jwt(
 
 def decode_payload(jws: CompactJWS) -> dict[str, Any]:
     """The claim set of a parsed JWS: one strict JSON object (RFC 7519 §7.2 step 10)."""
+    return decode_payload_segment(jws.payload_segment)
+
+
+def decode_payload_segment(segment: bytes) -> dict[str, Any]:
+    """``decode_payload`` from the payload segment alone (``jws.split_compact``'s part)."""
     try:
-        return loads_object(jws.payload())
+        return loads_object(payload_bytes(segment))
     except ValueError:
         raise MalformedTokenError("payload is not a JSON object") from None
 
