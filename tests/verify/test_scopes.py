@@ -78,12 +78,14 @@ _SCOPE_WORDS = st.sampled_from(["a", "b", "ab", "orders:read", "é"])
 def test_scope_check_agrees_with_the_scope_set(
     scope: object, scp: object, required: list[str], read_first: bool
 ) -> None:
-    """The Verifier's scope check (no set built for a fresh scope string) answers exactly
-    ``claims.scopes.issuperset(required)``, whether or not ``scopes`` was read before."""
+    """The Verifier's scope check (which builds the scope set itself) answers exactly
+    ``claims.scopes.issuperset(required)``, whether or not ``scopes`` was read before, and
+    leaves ``scopes`` the same set."""
     data = {k: v for k, v in (("scope", scope), ("scp", scp)) if v is not None}
     claims = Claims(data)
-    expected = Claims(dict(data)).scopes.issuperset(required)
+    reference = Claims(dict(data)).scopes
     if read_first:
         claims.scopes  # noqa: B018 - builds and keeps the set first
-    assert claims._has_scopes(required) is expected
-    assert claims._has_scopes(tuple(required)) is expected
+    assert claims._has_scopes(required) is reference.issuperset(required)
+    assert claims._has_scopes(tuple(required)) is reference.issuperset(required)
+    assert claims.scopes == reference
