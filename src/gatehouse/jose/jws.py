@@ -39,7 +39,7 @@ __all__ = [
 
 DEFAULT_MAX_TOKEN_SIZE = 8192
 _HEADER_CACHE_LIMIT = 256
-_PLUS, _SLASH, _EQUALS = b"+/="
+_PLUS, _SLASH, _EQUALS, _DOT = b"+/=."
 
 ParsedHeader = tuple[Mapping[str, Any], str, str | None]
 """A header as the parser caches it: the read-only members, ``alg`` and ``kid``."""
@@ -172,18 +172,12 @@ def split_compact(
         raw = token.encode("ascii")
     except UnicodeEncodeError:
         raise MalformedTokenError("a compact JWS is ASCII only") from None
-    # The two dots by memchr (find, rfind, and none between): split walks every byte.
-    first = raw.find(b".")
-    last = raw.rfind(b".")
-    # Byte values, not b"+": ``bytes in bytes`` first tries the operand as an integer and
-    # pays for a raised-and-cleared TypeError each time.
-    if (
-        first == last
-        or raw.find(b".", first + 1, last) >= 0
-        or _PLUS in raw
-        or _SLASH in raw
-        or _EQUALS in raw
-    ):
+    # The first dot by memchr, the last by memrchr (bytes.split walks every byte), and none
+    # between them. Byte values, not b"+": ``bytes in bytes`` first tries the operand as an
+    # integer and pays for a raised-and-cleared TypeError each time.
+    h, _, rest = raw.partition(b".")
+    p, last_dot, s = rest.rpartition(b".")
+    if not last_dot or _DOT in p or _PLUS in raw or _SLASH in raw or _EQUALS in raw:
         # The three characters base64 has and base64url has not; every other stranger is
         # refused by the strict decoder of each segment.
         if raw[:1] == b"{":
@@ -191,7 +185,6 @@ def split_compact(
         if raw.count(b".") == 4:
             raise MalformedTokenError("encrypted tokens (JWE) are not accepted")
         raise MalformedTokenError("a compact JWS is three base64url segments joined by dots")
-    h = raw[:first]
     if not h:
         raise MalformedTokenError("the header segment is empty")
     cached = header_cache.get(h) if header_cache is not None else None
@@ -203,10 +196,10 @@ def split_compact(
             header_cache[h] = cached
     header, alg, kid = cached
     try:
-        signature = b64url_decode_segment(raw[last + 1 :])
+        signature = b64url_decode_segment(s)
     except ValueError:
         raise MalformedTokenError("signature is not canonical base64url") from None
-    return header, alg, kid, raw[:last], raw[first + 1 : last], signature
+    return header, alg, kid, raw[: len(h) + 1 + len(p)], p, signature
 
 
 def verify_signature(jws: CompactJWS, key: JWK, algorithms: frozenset[str]) -> None:
