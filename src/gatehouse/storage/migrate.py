@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatehouse.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["Migration", "apply_sqlite_migrations", "load_migrations", "split_statements"]
 
@@ -33,9 +37,21 @@ class Migration:
     sql: str
 
 
+def _folder(dialect: str) -> Traversable:
+    """The dialect's folder: a plain path when the package is on disk, as deployed (a
+    Lambda artifact too), the resource reader only for a zip import. ``importlib.resources``
+    imports zipfile, tempfile and shutil: about 6 ms of a cold start, for four file reads."""
+    on_disk = Path(__file__).parent / "migrations" / dialect
+    if on_disk.is_dir():
+        return on_disk
+    from importlib import resources
+
+    return resources.files("gatehouse.storage").joinpath("migrations", dialect)
+
+
 def load_migrations(dialect: str) -> list[Migration]:
     """The dialect's migrations in version order; refuses gaps and duplicates."""
-    folder = resources.files("gatehouse.storage").joinpath("migrations", dialect)
+    folder = _folder(dialect)
     if not folder.is_dir():
         raise ConfigurationError(f"no migrations for dialect {dialect!r}")
     found: list[Migration] = []
