@@ -32,17 +32,16 @@ from gatehouse.issuer.clients import CLIENT_CREDENTIALS, ClientManager
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.dpop_binding import TokenEndpointDPoP, require_proof
 from gatehouse.issuer.dpop_config import DPoPConfig
-from gatehouse.issuer.introspection import Introspector
 from gatehouse.issuer.kek import KeyEncryptionKey
 from gatehouse.issuer.metadata import server_metadata
 from gatehouse.issuer.passwords import PasswordHasher
 from gatehouse.issuer.results import AccessTokenResponse, TokenPair
-from gatehouse.issuer.revocation import Revoker
 from gatehouse.issuer.scopes import choose_audience, format_scope, grant_scope, parse_scope
 from gatehouse.issuer.service_accounts import AccountAdministration
 from gatehouse.issuer.service_clients import ClientAdministration
 from gatehouse.issuer.service_dpop import DPoPMethods
 from gatehouse.issuer.service_exchange import ExchangeMethods
+from gatehouse.issuer.service_parts import LazyParts
 from gatehouse.issuer.service_passwords import PasswordPolicyMethods
 from gatehouse.issuer.service_status import StatusListMethods
 from gatehouse.issuer.sessions import SessionManager
@@ -59,6 +58,7 @@ __all__ = ["TokenService"]
 
 
 class TokenService(
+    LazyParts,
     AccountAdministration,
     ClientAdministration,
     DPoPMethods,
@@ -123,20 +123,8 @@ class TokenService(
             mirror=self._status,
         )
         self._clients = ClientManager(stores.clients, clock=clock, audit=self._audit, random=random)
-        self._introspector = Introspector(
-            config, self._keys, stores.sessions, stores.deny_list, stores.clients, clock=clock
-        )
         self._dpop = TokenEndpointDPoP(
             dpop or DPoPConfig(), issuer=config.issuer, kek=kek, replay=dpop_replay, clock=clock
-        )
-        self._revoker = Revoker(
-            config,
-            self._sessions,
-            stores.sessions,
-            self._introspector,
-            stores.deny_list,
-            audit=self._audit,
-            status=self._status,
         )
 
     def bootstrap(self) -> None:

@@ -36,12 +36,16 @@ class ExchangeMethods:
 
     config: IssuerConfig
     _clients: ClientManager
-    _introspector: Introspector
     _minter: AccessTokenMinter
     _audit: AuditLog
     _keys: SigningKeyManager
     _clock: Clock
     _random: Callable[[int], bytes]
+
+    if TYPE_CHECKING:  # built on first use by ``service_parts.LazyParts``
+
+        @property
+        def _introspector(self) -> Introspector: ...
 
     def _verified(self, token: str, what: str) -> dict[str, Any]:
         """Claims of an active access token of ours (signature, expiry, session live,
