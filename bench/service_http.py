@@ -1,8 +1,9 @@
 """HTTP benchmarks for the token service and the ASGI adapter, printed as ratios.
 
-(a) Cold start: a fresh process imports the Lambda entry point, builds the app from the
+(a) Cold start: a fresh process imports the Lambda entry point, builds the service from the
     environment and handles its first ``POST /login`` in-process (the real Lambda path:
-    ``gatehouse.service.lambda_entry.handler`` with an HTTP API 2.0 event), against bare
+    ``gatehouse.service.lambda_entry.handler`` with an HTTP API 2.0 event, the build timed
+    apart by calling what the handler's first call does first), against bare
     ``python -c pass``. The login uses the production argon2id profile (m=19 MiB, t=2).
 (b) Requests/s of a protected ASGI route (``BearerAuthMiddleware``, verified-token cache
     on, keys from the local token service via ``IssuerKeySource``) against the same route
@@ -45,13 +46,17 @@ import time
 t0 = time.perf_counter()
 import json, os
 from gatehouse.service import lambda_entry
-t1 = time.perf_counter()
 with open(os.environ["BENCH_EVENT"], encoding="utf-8") as fh:
     event = json.load(fh)
-answer = lambda_entry.handler(event, None)
+t1 = time.perf_counter()
+# What the handler's first call does before answering, timed apart: the build.
+lambda_entry._Lazy.bridge = lambda_entry._build_once(os.environ)
 t2 = time.perf_counter()
+answer = lambda_entry.handler(event, None)
+t3 = time.perf_counter()
 assert answer["statusCode"] == 200, answer
-print(json.dumps({"import_ms": (t1 - t0) * 1e3, "first_login_ms": (t2 - t1) * 1e3}))
+print(json.dumps({"import_ms": (t1 - t0) * 1e3, "build_ms": (t2 - t1) * 1e3,
+                  "first_login_ms": (t3 - t2) * 1e3}))
 """
 
 
@@ -124,13 +129,16 @@ def cold_start(workdir: Path, runs: int) -> None:
         parts.append(json.loads(out))
     bare_ms, cold_ms = statistics.median(bare), statistics.median(cold)
     imp = statistics.median(p["import_ms"] for p in parts)
+    build = statistics.median(p["build_ms"] for p in parts)
     first = statistics.median(p["first_login_ms"] for p in parts)
     print(f"(a) cold start, median of {runs} fresh processes")
     print(f"    python -c pass                          {bare_ms:8.1f} ms")
-    print(f"    import + build_app + first /login       {cold_ms:8.1f} ms")
+    print(f"    import + build + first /login           {cold_ms:8.1f} ms (process wall, exit too)")
     print(f"      of which: import lambda_entry         {imp:8.1f} ms")
-    print(f"                build + first /login        {first:8.1f} ms (argon2id m=19MiB t=2)")
-    print(f"    overhead over bare Python               {cold_ms - bare_ms:8.1f} ms")
+    print(f"                build (settings ... keys)   {build:8.1f} ms")
+    print(f"                first /login                {first:8.1f} ms (argon2id m=19MiB t=2)")
+    over = cold_ms - bare_ms
+    print(f"    overhead over bare Python               {over:8.1f} ms (target <= 120)")
     print(f"    ratio cold / bare                       {cold_ms / bare_ms:8.2f}x")
     cpu_bare, cpu_cold = statistics.median(CPU["pass"]), statistics.median(CPU[COLD])
     print(f"    CPU (user+sys) over bare Python         {cpu_cold - cpu_bare:8.1f} ms")

@@ -24,6 +24,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class ServiceContext:
+    """The token service, the HTTP settings and what answers ``/health``, for a handler."""
+
     service: TokenService
     http: HttpSettings
     ping: Callable[[], None]

@@ -32,6 +32,8 @@ SCHEMA_VERSION_DDL = (
 
 @dataclass(frozen=True, slots=True)
 class Migration:
+    """One ``NNNN_name.sql`` file, read."""
+
     version: int
     name: str
     sql: str
