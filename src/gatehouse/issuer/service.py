@@ -165,18 +165,18 @@ class TokenService(
         require_proof(dpop_jkt, required=self._dpop.required_for(client, self.config))
         aud = choose_audience(self.config, audience, client)
         requested = parse_scope(scope)
-        account = self._accounts.authenticate(username, password, remote_addr=remote_addr)
-        granted = grant_scope(
-            requested, account.allowed_scopes, client.allowed_scopes if client else None
-        )
-        return self._sessions.start(
-            account,
-            audience=aud,
-            scope=granted,
-            client_id=client.client_id if client else self.config.first_party_client_id,
-            jkt=dpop_jkt,
-            bind_family=client is None or client.secret_hash is None,
-        )
+        login = self._accounts.check_login(username, password, remote_addr=remote_addr)
+        with login.settle:  # given back in the session's transaction, or here if none
+            limits = client.allowed_scopes if client else None
+            return self._sessions.start(
+                login.account,
+                audience=aud,
+                scope=grant_scope(requested, login.account.allowed_scopes, limits),
+                client_id=client.client_id if client else self.config.first_party_client_id,
+                jkt=dpop_jkt,
+                bind_family=client is None or client.secret_hash is None,
+                settle=login.settle,
+            )
 
     def refresh(
         self,

@@ -45,6 +45,7 @@ from gatehouse.storage.records import (
 
 if TYPE_CHECKING:
     from gatehouse.issuer.status_lists import StatusLists
+    from gatehouse.issuer.throttle import PendingSettle
 
 __all__ = ["SessionManager"]
 
@@ -89,11 +90,14 @@ class SessionManager:
         client_id: str,
         jkt: str | None = None,
         bind_family: bool = False,
+        settle: PendingSettle | None = None,
     ) -> TokenPair:
         """A new session for a just-authenticated account, and its first pair.
 
         ``jkt`` (a checked DPoP proof's key) binds the access token; with
         ``bind_family`` (a public client) the whole refresh family too (``dpop_binding``).
+        ``settle``: the login's give-back to the throttle, written in the session's
+        transaction where one store holds both (issue 15 §4).
         """
         now = self._clock.time()
         cfg = self._config
@@ -114,7 +118,11 @@ class SessionManager:
         draft = self._draft(account.account_id, session)
         # The first access token's status index is claimed in the session's own
         # transaction (issue 11: a login costs one commit, not two).
-        idx = self._sessions.create_session(session, first, status=draft.status)
+        store, status = self._sessions, draft.status
+        if settle is None:
+            idx = store.create_session(session, first, status=status)
+        else:
+            idx = settle.create_session(store, session, first, status=status)
         pair = self._pair(account, session, refresh, scope, jkt, draft=draft, status_idx=idx)
         self._audit.event(
             "login_succeeded", account_id=account.account_id, sid=session.sid, client_id=client_id

@@ -15,6 +15,10 @@ Rules every adapter follows (the contract suite in ``tests/storage`` pins them):
 * "Not found" is a return value (None, False, 0 or an outcome), never an exception,
   except where a method says so.
 * Adapters never read a clock: the caller passes ``now``.
+
+A store that keeps the throttle counters beside the accounts and sessions (SQLite,
+PostgreSQL) also implements ``AttemptBatches`` and ``SettlingStore``
+(``storage.attempts``, re-exported here), so a login's steps share its transactions.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from gatehouse.storage.attempts import Reservation
+from gatehouse.storage.attempts import (
+    Attempt,
+    AttemptBatches,
+    Reservation,
+    Settlement,
+    SettlingStore,
+)
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,
@@ -40,10 +50,15 @@ from gatehouse.storage.status_records import StatusClaim
 
 __all__ = [
     "AccountStore",
+    "Attempt",
+    "AttemptBatches",
     "ClientStore",
     "DenyList",
     "FullStore",
+    "Reservation",
     "SessionStore",
+    "Settlement",
+    "SettlingStore",
     "SigningKeyStore",
     "StoreLifecycle",
     "Stores",

@@ -18,8 +18,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from gatehouse.storage.attempts import Settlement
 from gatehouse.storage.postgres_base import Connection
-from gatehouse.storage.postgres_counters import PostgresCounters
+from gatehouse.storage.postgres_counters import PostgresCounters, settlement_ctes
 from gatehouse.storage.records import (
     RefreshTokenRecord,
     RotationRequest,
@@ -77,15 +78,19 @@ class PostgresStore(SQLStore, PostgresCounters):
         first_token: RefreshTokenRecord,
         *,
         status: StatusClaim | None = None,
+        settle: Settlement | None = None,
     ) -> int | None:
-        params = (*SESSIONS.to_row(session), *TOKENS.to_row(first_token))
+        params: list[Any] = [*SESSIONS.to_row(session), *TOKENS.to_row(first_token)]
+        template = _CREATE_SESSION if status is None else _CREATE_SESSION_CLAIMING
+        if status is not None:  # still one statement: the session, its token, the index
+            params += claim_cte_params(status)
+        if settle is not None:  # and the login's throttle settlement (issue 15 §4)
+            ctes, before = settlement_ctes(settle)
+            template, params = template.replace("WITH ", f"WITH {ctes}, ", 1), before + params
         if status is None:
-            self._execute(_CREATE_SESSION, params)
+            self._execute(template, params)
             return None
-        # Still one statement: the session, its token and the access token's index.
-        rows = self._execute_returning(
-            _CREATE_SESSION_CLAIMING, (*params, *claim_cte_params(status))
-        )
+        rows = self._execute_returning(template, params)
         return int(rows[0][0]) if rows else None
 
     def claim_status_indices(self, claim: StatusClaim) -> int | None:

@@ -3,9 +3,12 @@
 Each write is one ``INSERT … ON CONFLICT … DO UPDATE``: the database takes the row
 lock itself, so concurrent failures count exactly once each and a shorter lock or deny
 entry never replaces a longer one. Only ``clear`` (two tables in one statement on
-PostgreSQL, a data-modifying CTE SQLite lacks) is written per dialect.
-``reserve_attempt`` is the one transaction (``storage.attempts``): check the lock,
-count, lock, with the key's row held throughout.
+PostgreSQL, a data-modifying CTE SQLite lacks) is written per dialect, and what a login
+sends PostgreSQL in one round trip (``storage.postgres_counters``).
+``reserve_attempts`` is the one transaction (``storage.attempts``): every key's row
+held (in key order, so two logins never wait on each other crosswise), the locks
+read, then the counts and the locks they earn written, all keys or none;
+``reserve_attempt`` is its one-key case. ``settle_attempts`` is one transaction too.
 """
 
 from __future__ import annotations
@@ -13,11 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gatehouse.errors import StorageError
-from gatehouse.storage.attempts import Reservation, lock_after
-from gatehouse.storage.records import DenyKind
+from gatehouse.storage.attempts import (
+    Attempt,
+    Found,
+    Reservation,
+    Settlement,
+    check_batch,
+    decide_attempts,
+)
+from gatehouse.storage.records import AccountRecord, DenyKind
 from gatehouse.storage.sql_seam import SQLSeam, Transaction
+from gatehouse.storage.sql_tables import ACCOUNTS
 
-__all__ = ["SQLCounters"]
+__all__ = ["SQLCounters", "reserve_in", "settle_in"]
 
 _DENY = (
     "INSERT INTO $denied_tokens AS d (kind, value, expires_at) VALUES (?, ?, ?)"
@@ -56,6 +67,9 @@ _RELEASE = (
     "UPDATE $throttle_failures SET failures = failures - 1"
     " WHERE key = ? AND failures > 0 AND ? - window_start < ?"
 )
+_ACCOUNT_BY_NAME = f"{ACCOUNTS.select} WHERE username = ?"
+_CLEAR_FAILURES = "DELETE FROM $throttle_failures WHERE key = ?"
+_CLEAR_LOCK = "DELETE FROM $throttle_locks WHERE key = ?"
 
 
 class SQLCounters(SQLSeam):
@@ -89,25 +103,55 @@ class SQLCounters(SQLSeam):
     def reserve_attempt(
         self, key: str, *, now: float, window: float, locks: Sequence[float]
     ) -> Reservation:
-        def work(tx: Transaction) -> Reservation:
-            row = tx.one(_HOLD_FAILURES, (key, now))
-            if row is None:  # an upsert's RETURNING always gives the row
-                raise StorageError("the throttle counter could not be read")
-            count, started = int(row[0]), float(row[1])
-            held = tx.one(_LOCKED_UNTIL, (key, now))
-            if held is not None:
-                return Reservation(False, count, float(held[0]))
-            if count == 0 or now - started >= window:
-                count, started = 0, now
-            count += 1
-            tx.run(_SET_FAILURES, (count, started, key))
-            delay = lock_after(count, locks)
-            if delay <= 0:
-                return Reservation(True, count, None)
-            tx.run(_LOCK, (key, now + delay))
-            return Reservation(True, count, now + delay)
+        return self.reserve_attempts([Attempt(key, window, tuple(locks))], now=now)[0]
+
+    def reserve_attempts(
+        self, attempts: Sequence[Attempt], *, now: float
+    ) -> tuple[Reservation, ...]:
+        check_batch(attempts)
+        return self._transaction(lambda tx: reserve_in(tx, attempts, now))
+
+    def reserve_login(
+        self, attempts: Sequence[Attempt], *, now: float, username: str
+    ) -> tuple[tuple[Reservation, ...], AccountRecord | None]:
+        check_batch(attempts)
+
+        def work(tx: Transaction) -> tuple[tuple[Reservation, ...], AccountRecord | None]:
+            reservations = reserve_in(tx, attempts, now)
+            row = tx.one(_ACCOUNT_BY_NAME, (username,))
+            return reservations, ACCOUNTS.from_row(row) if row is not None else None
 
         return self._transaction(work)
 
     def release(self, key: str, *, now: float, window: float) -> None:
         self._execute(_RELEASE, (key, now, window))
+
+    def settle_attempts(self, settlement: Settlement) -> None:
+        self._transaction(lambda tx: settle_in(tx, settlement))
+
+
+def reserve_in(tx: Transaction, attempts: Sequence[Attempt], now: float) -> tuple[Reservation, ...]:
+    """Every key's row held (in key order), its lock read, then the decided writes."""
+    found: dict[str, Found] = {}
+    for key in sorted(a.key for a in attempts):
+        row = tx.one(_HOLD_FAILURES, (key, now))
+        if row is None:  # an upsert's RETURNING always gives the row
+            raise StorageError("the throttle counter could not be read")
+        held = tx.one(_LOCKED_UNTIL, (key, now))
+        found[key] = Found(int(row[0]), float(row[1]), float(held[0]) if held else None)
+    reservations, writes = decide_attempts(attempts, found, now)
+    for w in writes:
+        tx.run(_SET_FAILURES, (w.count, w.started, w.key))
+        if w.locked_until is not None:
+            tx.run(_LOCK, (w.key, w.locked_until))
+    return reservations
+
+
+def settle_in(tx: Transaction, settlement: Settlement) -> None:
+    """A settlement's statements inside a transaction someone else opened (SQLite's
+    session insert carries its login's settlement this way)."""
+    for key in settlement.cleared:
+        tx.run(_CLEAR_FAILURES, (key,))
+        tx.run(_CLEAR_LOCK, (key,))
+    for attempt in settlement.released:
+        tx.run(_RELEASE, (attempt.key, settlement.now, attempt.window))

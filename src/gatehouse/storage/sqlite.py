@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from gatehouse.storage.attempts import Settlement
 from gatehouse.storage.records import (
     RefreshTokenRecord,
     RotationRequest,
@@ -22,6 +23,7 @@ from gatehouse.storage.records import (
     SessionRecord,
 )
 from gatehouse.storage.rotation import decide_rotation
+from gatehouse.storage.sql_counters import settle_in
 from gatehouse.storage.sql_seam import Transaction
 from gatehouse.storage.sql_status import claim_in
 from gatehouse.storage.sql_store import SQLStore, rotation_writes
@@ -55,10 +57,13 @@ class SQLiteStore(SQLStore, SQLiteCounters):
         first_token: RefreshTokenRecord,
         *,
         status: StatusClaim | None = None,
+        settle: Settlement | None = None,
     ) -> int | None:
         def work(tx: Transaction) -> int | None:
             tx.run(SESSIONS.insert, SESSIONS.to_row(session))
             tx.run(TOKENS.insert, TOKENS.to_row(first_token))
+            if settle is not None:  # the login's throttle settlement: no commit of its own
+                settle_in(tx, settle)
             return None if status is None else claim_in(tx, status)
 
         return self._transaction(work)
