@@ -1,4 +1,8 @@
-"""One ASGI app behind every AWS HTTP event family: event → ASGI → response dict.
+"""An ASGI app behind every AWS HTTP event family: event → ASGI → response dict.
+
+The token service's Lambda entry point answers its routes without ASGI
+(``lambda_dispatch``) and runs its Starlette app through this bridge only for what the
+route handlers do not answer (404, 405, redirects, CORS); any other ASGI app can use it.
 
 Why not mangum: it is not a dependency, it parses the event a second time (the
 verifier adapters already have ``gatehouse.adapters.events.HttpEvent``, one parser for
@@ -6,8 +10,8 @@ REST v1, HTTP API v2, Function URLs and ALB), and it imports more than we need a
 start. This bridge is the little that is left: build the HTTP scope, feed the body in
 one message, collect the response, and shape it for the family the event came from.
 
-The event loop is created once and kept. The token service's app is built with
-``inline=True`` for Lambda, so no worker thread is started at all; an app that does use
+The event loop is created once and kept. The token service's context is ``inline`` under
+Lambda, so no worker thread is started at all; an app that does use
 AnyIO worker threads keeps them (and their store connections) between invocations, and
 then needs ``close()`` before the process exits (AnyIO's workers are not daemons).
 The lifespan protocol is not run (as mangum's
