@@ -1,5 +1,5 @@
-"""Repeated member names in a flat object (the counted path of ``loads_object``): refused
-however they are spelled, and a text without repeats decodes as the checking hook would."""
+"""Repeated member names (RFC 7515 §5.2): refused however they are spelled or spaced, and
+a text without repeats decodes to exactly its members."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def _spell(name: str, escape: bool) -> str:
     )
 )
 def test_refuses_exactly_the_repeats(members: list[tuple[Any, ...]]) -> None:
-    """For any flat object, whatever its spelling: ValueError iff a name repeats, else the
-    decoded object (the count-based path agrees with a pair-by-pair check)."""
+    """For any flat object, whatever its spelling and spacing: ValueError iff a name repeats,
+    else the decoded object."""
     text = (
         "{"
         + ",".join(

@@ -19,9 +19,6 @@ from gatehouse.jose.read_only import ReadOnlyDict, read_only_list
 __all__ = ["MAX_DEPTH", "dumps_compact", "loads_object"]
 
 MAX_DEPTH = 32
-# Byte values, not one-byte strings: ``bytes in bytes`` first tries the operand as an integer
-# and pays for a raised-and-cleared TypeError each time (``str in str`` does not).
-_TAB, _LF, _CR, _OPEN_BRACE, _OPEN_BRACKET = b"\t\n\r{["
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -47,7 +44,7 @@ def _unique_read_only_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _scanner(object_pairs_hook: Any = None) -> make_scanner:
+def _scanner(object_pairs_hook: Any) -> make_scanner:
     """A strict decoder's scanner, called directly: ``raw_decode`` is one more Python frame
     that only turns the scanner's StopIteration into a ValueError, as ``loads_object`` does."""
     decoder: Any = json.JSONDecoder(
@@ -58,10 +55,6 @@ def _scanner(object_pairs_hook: Any = None) -> make_scanner:
 
 _SCAN = _scanner(_unique_object)
 _SCAN_READ_ONLY = _scanner(_unique_read_only_object)
-# Builds each object in C and keeps the last of repeated names: used only for a text whose
-# repeated names ``loads_object`` can count instead (see there), which saves the hook's
-# list of pairs, its Python call and its dict: a third of decoding a claim set.
-_SCAN_FLAT = _scanner()
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -91,40 +84,17 @@ def loads_object(
     if text[:1] != "{":
         # Also rejects a BOM and leading whitespace: a JOSE segment is one object, nothing else.
         raise ValueError("not a JSON object")
-    # A flat claim set (no second '{' anywhere, not even in a string) is one object whose
-    # repeated names can be counted rather than caught by the hook.
-    flat = not read_only and data.find(_OPEN_BRACE, 1) < 0
     try:
         # From index 0, as raw_decode does: no whitespace before (refused above) or after.
-        value, end = (_SCAN_FLAT if flat else _SCAN_READ_ONLY if read_only else _SCAN)(text, 0)
-        # The count (RFC 8259 §4): each member is ``"name" ws ":" ws value``. With no
-        # whitespace right after any '"' (tab, LF and CR cannot be inside a strict JSON
-        # string, so any of them is whitespace between tokens), each member's name ends in
-        # '":', so the text holds at least as many '":' as members, more if strings hold
-        # some; the object holds fewer than the members exactly when a name repeats. An
-        # equal count therefore proves no name repeats; anything else decodes again with
-        # the hook, which refuses a repeat (or finds none: a '":' inside a string).
-        if flat and (
-            data.count(b'":') != len(value)
-            or '" ' in text
-            or _TAB in data
-            or _LF in data
-            or _CR in data
-        ):
-            value, end = _SCAN(text, 0)
+        value, end = (_SCAN_READ_ONLY if read_only else _SCAN)(text, 0)
     except StopIteration:  # the scanner's "no JSON value here", at any depth
         raise ValueError("not JSON") from None
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     if end != len(text) or not isinstance(value, dict):
         raise ValueError("not a JSON object")
-    # Cheap bound first: fewer brackets than the limit means the depth is within it (a flat
-    # object has one '{', and often no '[', which memchr finds faster than a count).
-    if flat:
-        brackets = 1 + data.count(b"[") if _OPEN_BRACKET in data else 1
-    else:
-        brackets = data.count(b"{") + data.count(b"[")
-    if brackets > max_depth and _deeper_than(value, max_depth):
+    # Cheap bound first: fewer brackets than the limit means the depth is within it.
+    if data.count(b"{") + data.count(b"[") > max_depth and _deeper_than(value, max_depth):
         raise ValueError("JSON nested too deeply")
     return value
 
