@@ -1,6 +1,6 @@
 """Instruction counts (valgrind callgrind ``Ir``) for figures a loaded machine blurs in time.
 
-    python bench/instructions.py [--hits 20000] [--parts cached,coldstart]
+    python bench/instructions.py [--hits 20000] [--parts cached,coldstart,uncached]
 
 Counting instructions is deterministic: the same code gives the same count however busy
 the machine is, so before/after comparisons of pure-Python paths hold on a shared box
@@ -8,6 +8,11 @@ the machine is, so before/after comparisons of pure-Python paths hold on a share
 
 - ``cached``: instructions per cached ES256 verify, without and with a Token Status List
   check (``RemoteStatusLists``, list already fetched): a run of N hits minus a run of 0.
+- ``uncached``: instructions per uncached verify (distinct tokens, the verified-token cache
+  off, ``scopes=`` checked) for HS256, RS256 and ES256, against the bare ``cryptography``
+  check over the same tokens (``bench/verify.py``'s "raw"), counted only inside the loop
+  (``--toggle-collect``): the difference is gatehouse's own share. Its Python side is
+  deterministic; the signature code under valgrind is not the native path, so time that.
 - ``coldstart``: a fresh process that imports the Lambda decorator and handles one HTTP API
   2.0 event with a valid token (``bench/coldstart.py``'s program), against ``python -c
   pass`` and against importing what ES256 and a JWKS from the environment need anyway
@@ -67,6 +72,54 @@ for _ in range(hits):
     verify(token)
 """
 
+UNCACHED = """
+import sys, time
+from collections import deque
+from itertools import starmap
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from gatehouse import JWKS, ManualClock, Verifier
+from gatehouse.jose import JWK, encode_jwt, parse_compact
+ISSUER, NOW = "https://auth.example.com", int(time.time())
+alg, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+key = JWK.generate(alg)
+tokens = [encode_jwt({"iss": ISSUER, "sub": f"user-{i}", "aud": "orders", "exp": NOW + 600,
+                      "iat": NOW, "jti": f"{i:032x}", "client_id": "web", "sid": "session-1",
+                      "scope": "orders:read orders:write", "roles": ["customer"]}, key, alg)
+          for i in range(n + 1)]
+if alg.startswith("HS"):
+    keys = JWKS.from_dict({"keys": [key.to_dict(private=True)]}, symmetric=True)
+else:
+    keys = JWKS([key.public()])
+verifier = Verifier(issuer=ISSUER, audience="orders", keys=keys, algorithms=[alg],
+                    cache_size=0, clock=ManualClock(wall=NOW + 1))
+if mode == "gatehouse":
+    verify = verifier.verify
+    scopes = ("orders:read",)
+    fn, args = (lambda token: verify(token, scopes=scopes)), [(t,) for t in tokens]
+else:  # the raw check of bench/verify.py, inputs prepared outside the count
+    parts = [parse_compact(t) for t in tokens]
+    crypto = key._key
+    if alg == "HS256":
+        def fn(sig, data):
+            mac = hmac.HMAC(crypto, hashes.SHA256())
+            mac.update(data)
+            mac.verify(sig)
+    elif alg == "RS256":
+        pub = crypto.public_key()
+        fn = lambda sig, data: pub.verify(sig, data, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        pub = crypto.public_key()
+        fn = lambda sig, data: pub.verify(sig, data, ec.ECDSA(hashes.SHA256()))
+        parts = [(encode_dss_signature(int.from_bytes(j.signature[:32], "big"),
+                                       int.from_bytes(j.signature[32:], "big")), j.signing_input)
+                 for j in parts]
+    args = [(j.signature, j.signing_input) if alg != "ES256" else j for j in parts]
+fn(*args[-1])  # warm: key objects, header cache
+deque(starmap(fn, args[:n]), maxlen=0)  # only this is counted
+"""
+
 FLOOR = (
     "from cryptography.hazmat.primitives.asymmetric import ec\n"
     "from cryptography.hazmat.primitives import hashes\n"
@@ -87,6 +140,42 @@ def instructions(argv: list[str], env: dict[str, str]) -> int:
         if "Collected :" in line:
             return int(line.split(":")[-1])
     raise RuntimeError(f"no instruction count from callgrind: {done.stderr[-300:]}")
+
+
+def counted_inside(argv: list[str], env: dict[str, str], function: str) -> int:
+    """Instructions executed inside the C function ``function`` (``--toggle-collect``)."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--toggle-collect={function}",
+            "--callgrind-out-file=/dev/null",
+            *argv,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in done.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1])
+    raise RuntimeError(f"no instruction count from callgrind: {done.stderr[-300:]}")
+
+
+def uncached(tokens: int, env: dict[str, str]) -> None:
+    print(f"uncached verify, instructions per token ({tokens} distinct tokens)")
+    argv = [sys.executable, "-c", UNCACHED]
+    subprocess.run([*argv, "ES256", "gatehouse", "1"], env=env, check=True)  # byte code
+    for alg in ("HS256", "RS256", "ES256"):
+        ir = {
+            mode: counted_inside([*argv, alg, mode, str(tokens)], env, "starmap_next") / tokens
+            for mode in ("raw", "gatehouse")
+        }
+        print(
+            f"  {alg}  raw {ir['raw']:8.0f} Ir  gatehouse {ir['gatehouse']:8.0f} Ir"
+            f"  (gatehouse's own {ir['gatehouse'] - ir['raw']:7.0f} Ir)"
+        )
 
 
 def cached(hits: int, env: dict[str, str]) -> None:
@@ -124,7 +213,8 @@ def coldstart(env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hits", type=int, default=20000, help="cached verifies per run")
-    parser.add_argument("--parts", default="cached,coldstart", help="cached, coldstart")
+    parser.add_argument("--parts", default="cached,coldstart", help="cached, coldstart, uncached")
+    parser.add_argument("--tokens", type=int, default=300, help="uncached verifies per run")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is needed: apt-get install -y valgrind")
@@ -136,6 +226,8 @@ def main() -> None:
             cached(args.hits, env)
         if "coldstart" in parts:
             coldstart(env)
+        if "uncached" in parts:
+            uncached(args.tokens, env)
 
 
 if __name__ == "__main__":
