@@ -127,8 +127,9 @@ def guarded(endpoint: Endpoint) -> Endpoint:
                 f"  {f.filename}:{f.lineno} in {f.name}"
                 for f in traceback.extract_tb(exc.__traceback__)
             )
+            # The path as repr: it is the caller's, and a decoded CR/LF must not forge a line.
             logger.error(
-                "unhandled %s in %s %s\n%s",
+                "unhandled %s in %s %r\n%s",
                 type(exc).__name__,
                 request.method,
                 request.url.path,
