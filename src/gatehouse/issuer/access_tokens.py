@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,15 @@ class TokenDraft:
     status: StatusClaim | None
     key: JWK  # read first: a service that cannot sign stores no session
 
+    def for_session(self, *, subject: str, client_id: str, sid: str) -> TokenDraft:
+        """This draft with its status entry naming the session: for a refresh, whose
+        session is known only once its transaction has locked it (pure, no I/O, so it
+        can run inside that transaction)."""
+        if self.status is None:
+            return self
+        claim = dataclasses.replace(self.status, sid=sid, account_id=subject, client_id=client_id)
+        return dataclasses.replace(self, status=claim)
+
 
 class AccessTokenMinter:
     def __init__(
@@ -52,9 +62,12 @@ class AccessTokenMinter:
         self._random = random
         self._status = status
 
-    def draft(self, *, subject: str, client_id: str, sid: str) -> TokenDraft:
+    def draft(
+        self, *, subject: str | None = None, client_id: str | None = None, sid: str | None = None
+    ) -> TokenDraft:
         """The ``jti``, ``iat`` and status claim of a session's next token, fixed before
-        the transaction that creates or rotates the session claims its index."""
+        the transaction that creates or rotates the session claims its index (a
+        refresh names its session later: ``TokenDraft.for_session``)."""
         key = self._keys.active_key()
         now = math.floor(self._clock.time())
         jti = b64url_encode(self._random(16))

@@ -189,7 +189,9 @@ class TokenService(
         """Refresh with rotation (RFC 6749 §6); grace and reuse per ``sessions``. A
         key-bound family needs ``dpop_jkt`` of its key; another key revokes it."""
         if client_id is not None:
-            client = self._stores.clients.get_client(client_id)
+            # The first-party client's policy is configuration (``required_for``): no read.
+            first = client_id == self.config.first_party_client_id
+            client = None if first else self._stores.clients.get_client(client_id)
             require_proof(dpop_jkt, required=self._dpop.required_for(client, self.config))
         return self._sessions.refresh(refresh_token, scope=scope, client_id=client_id, jkt=dpop_jkt)
 

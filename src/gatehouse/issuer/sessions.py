@@ -46,6 +46,7 @@ from gatehouse.storage.records import (
 if TYPE_CHECKING:
     from gatehouse.issuer.status_lists import StatusLists
     from gatehouse.issuer.throttle import PendingSettle
+    from gatehouse.storage.status_records import StatusClaim
 
 __all__ = ["SessionManager"]
 
@@ -53,6 +54,15 @@ DPOP_MISMATCH_REASON = "dpop_key_mismatch"
 """The ``revoke_reason`` of a family refreshed with a proof by another key (RFC 9449 §5)."""
 _DENY_MARGIN = 60.0
 """Verifiers accept tokens up to their leeway past ``exp``; cover that too."""
+
+
+class _KeyMismatchError(Exception):
+    """Raised inside the rotation's transaction (which rolls back, nothing written) when
+    a key-bound family's proof is by another key; the family is revoked after."""
+
+    def __init__(self, session: SessionRecord) -> None:
+        super().__init__("the DPoP proof is by another key")
+        self.session = session
 
 
 class SessionManager:
@@ -174,28 +184,40 @@ class SessionManager:
     ) -> TokenPair:
         """Rotate; see the module docstring for grace and reuse. ``jkt`` is the key of
         the request's checked DPoP proof: a key-bound family needs it to match, and is
-        revoked as stolen when it does not (``dpop_binding``)."""
+        revoked as stolen when it does not (``dpop_binding``).
+
+        The checks on the session (its client, its key) run inside the rotation's
+        transaction, on the row it locked (``RotationRequest.admit``), so a refresh
+        reads nothing before it: on PostgreSQL the whole refresh is two round trips.
+        """
         presented = hash_refresh_token(refresh_token)
         requested = parse_scope(scope)
-        found = self._session_of(presented)
-        if client_id is not None:
-            self._check_client(found, client_id)
-        if found is not None and found.jkt is not None:
-            self._check_key(found, jkt)
         successor = new_refresh_token(self._random)
-        # The access token's status index rides in the rotation's transaction.
-        draft = None if found is None else self._draft(found.account_id, found)
-        result = self._sessions.rotate_refresh_token(
-            RotationRequest(
-                presented_hash=presented,
-                successor_hash=hash_refresh_token(successor),
-                sealed_successor=seal_successor(refresh_token, successor, self._random),
-                now=self._clock.time(),
-                idle_timeout=self._config.refresh_idle_timeout,
-                grace_seconds=self._config.refresh_reuse_grace,
-                status=None if draft is None else draft.status,
+        # The access token's status index rides in the rotation's transaction; the
+        # draft names its session once that transaction has found it.
+        draft = self._minter.draft()
+
+        def admit(found: SessionRecord) -> StatusClaim | None:
+            if client_id is not None:
+                self._check_client(found, client_id)
+            if found.jkt is not None:
+                self._check_key(found, jkt)
+            return self._draft_for(draft, found).status
+
+        try:
+            result = self._sessions.rotate_refresh_token(
+                RotationRequest(
+                    presented_hash=presented,
+                    successor_hash=hash_refresh_token(successor),
+                    sealed_successor=seal_successor(refresh_token, successor, self._random),
+                    now=self._clock.time(),
+                    idle_timeout=self._config.refresh_idle_timeout,
+                    grace_seconds=self._config.refresh_reuse_grace,
+                    admit=admit,
+                )
             )
-        )
+        except _KeyMismatchError as mismatch:  # rolled back; now the family is revoked
+            self._key_mismatch(mismatch.session)
         outcome, session = result.outcome, result.session
         if outcome is RotationOutcome.UNKNOWN or session is None:
             raise InvalidGrantError("the refresh token is invalid")
@@ -213,7 +235,7 @@ class SessionManager:
                 self.revoke(session.sid, reason=REUSE_REASON)
                 self._reused(session)
             current = opened
-        account = self._accounts.get_account(session.account_id)
+        account = result.account or self._accounts.get_account(session.account_id)
         if account is None or account.disabled:
             self.revoke(session.sid, reason="account_disabled")
             raise InvalidGrantError("the account is disabled", code="account_disabled")
@@ -225,9 +247,13 @@ class SessionManager:
             current,
             granted,
             session.jkt or jkt,
-            draft=draft,  # unclaimed in the rotation (list full): settled apart
+            draft=self._draft_for(draft, session),  # unclaimed (list full): settled apart
             status_idx=result.status_idx,
         )
+
+    def _draft_for(self, draft: TokenDraft, session: SessionRecord) -> TokenDraft:
+        client_id = session.client_id or self._config.first_party_client_id
+        return draft.for_session(subject=session.account_id, client_id=client_id, sid=session.sid)
 
     def _session_of(self, presented: bytes) -> SessionRecord | None:
         token = self._sessions.find_refresh_token(presented)
@@ -240,17 +266,21 @@ class SessionManager:
         ):
             raise InvalidGrantError("the refresh token was issued to another client")
 
-    def _check_key(self, session: SessionRecord, jkt: str | None) -> None:
+    @staticmethod
+    def _check_key(session: SessionRecord, jkt: str | None) -> None:
         """RFC 9449 §5: a key-bound family is refreshed only with a proof by its key.
 
         No proof: refused, nothing revoked. Another key: whoever holds this refresh
         token is not the client it was issued to, so, as for a replayed spent token
-        (RFC 9700 §4.14.2), the family is revoked and the event audited.
+        (RFC 9700 §4.14.2), the family is revoked (``_key_mismatch``, once the
+        rotation's transaction has rolled back) and the event audited.
         """
         if jkt is None:
             raise bound_key_missing()
-        if hmac.compare_digest(jkt.encode(), (session.jkt or "").encode()):
-            return
+        if not hmac.compare_digest(jkt.encode(), (session.jkt or "").encode()):
+            raise _KeyMismatchError(session)
+
+    def _key_mismatch(self, session: SessionRecord) -> NoReturn:
         self.revoke(session.sid, reason=DPOP_MISMATCH_REASON)
         self._audit.event(
             "refresh_dpop_key_mismatch", sid=session.sid, account_id=session.account_id
@@ -258,7 +288,7 @@ class SessionManager:
         raise RefreshTokenReuseError(
             "the refresh token is bound to another DPoP key; the session is revoked",
             code="dpop_key_mismatch",
-        )
+        ) from None  # raised while _KeyMismatchError is handled: not a second failure
 
     def _reused(self, session: SessionRecord) -> NoReturn:
         self._deny_sid(session.sid)

@@ -171,6 +171,10 @@ class SessionStore(Protocol):
         For ROTATED and GRACE (an access token will be minted), ``request.status`` is
         claimed in the same transaction; ``status_idx`` is the index (None: not claimed,
         the caller claims apart). A failure rolls back the rotation and the claim.
+        ``request.admit``, if set, is called with the session found (locked) before step
+        2; what it raises comes out with nothing written, and its claim replaces
+        ``request.status``. ``account`` may carry the session's account read in the
+        same transaction (None: the caller reads it).
         """
         ...
 

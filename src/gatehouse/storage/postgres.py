@@ -9,7 +9,9 @@ this race left open). The rules themselves are ``storage.rotation.decide_rotatio
 shared with SQLite and memory; the statements that carry them out are
 ``storage.sql_store.rotation_writes``, shared with SQLite and sent here as one
 statement in pipeline mode with ``COMMIT``, so a rotation costs two round trips and
-four statements. Everything else is the SQL shared with SQLite (``sql_store``,
+four statements; the lock statement reads the account too, and the issuer's checks
+run on its row (``RotationRequest.admit``), so those two round trips are the whole
+refresh. Everything else is the SQL shared with SQLite (``sql_store``,
 ``sql_counters``); only what PostgreSQL does differently is written here.
 """
 
@@ -22,6 +24,7 @@ from gatehouse.storage.attempts import Settlement
 from gatehouse.storage.postgres_base import Connection
 from gatehouse.storage.postgres_counters import PostgresCounters, settlement_ctes
 from gatehouse.storage.records import (
+    AccountRecord,
     RefreshTokenRecord,
     RotationRequest,
     RotationResult,
@@ -30,7 +33,7 @@ from gatehouse.storage.records import (
 from gatehouse.storage.rotation import RotationDecision, decide_rotation
 from gatehouse.storage.sql_status import CLAIM_CTES, CLAIMED_IDX, claim_cte_params
 from gatehouse.storage.sql_store import SQLStore, rotation_writes
-from gatehouse.storage.sql_tables import SESSIONS, TOKENS
+from gatehouse.storage.sql_tables import ACCOUNTS, SESSIONS, TOKENS
 from gatehouse.storage.status_records import StatusClaim
 
 if TYPE_CHECKING:
@@ -44,12 +47,18 @@ __all__ = ["PostgresStore"]
 # the end of the statement, when the session row exists.
 _CREATE_SESSION = f"WITH s AS ({SESSIONS.insert}) {TOKENS.insert}"
 # Locks both rows: the token (against a concurrent rotation) and its session (against
-# a concurrent revocation deciding on a stale view).
+# a concurrent revocation deciding on a stale view). The account rides along unlocked
+# (locking it would queue every refresh of one account behind the others): the issuer
+# needs it for the access token, and reading it here saves a round trip after COMMIT.
+# Disabling an account revokes its sessions in the same transaction, so a session row
+# read as live here was live when the account row was read too.
 _ROTATION_LOCK = (
-    f"SELECT {TOKENS.prefixed('t')}, {SESSIONS.prefixed('s')}"
+    f"SELECT {TOKENS.prefixed('t')}, {SESSIONS.prefixed('s')}, {ACCOUNTS.prefixed('a')}"
     " FROM $refresh_tokens t JOIN $sessions s ON s.sid = t.sid"
-    " WHERE t.token_hash = ? FOR UPDATE"
+    " LEFT JOIN $accounts a ON a.account_id = s.account_id"
+    " WHERE t.token_hash = ? FOR UPDATE OF t, s"
 )
+_ACCOUNT_AT = TOKENS.width + SESSIONS.width
 _SELECT_TOKEN = f"{TOKENS.select} WHERE token_hash = ?"
 # The session, its first token and its first access token's status index: still one
 # statement (one round trip, one commit); its rows are the claimed index (none: not
@@ -59,7 +68,7 @@ _CREATE_SESSION_CLAIMING = (
 )
 _CLAIM = f"WITH {CLAIM_CTES} {CLAIMED_IDX}"
 
-_Sent = tuple[RotationResult, "Cursor | None"]
+_Sent = tuple[RotationResult, AccountRecord | None, "Cursor | None"]
 
 
 class PostgresStore(SQLStore, PostgresCounters):
@@ -103,24 +112,25 @@ class PostgresStore(SQLStore, PostgresCounters):
 
         def work(c: Connection) -> _Sent:
             found = c.execute(lock, (request.presented_hash,)).fetchone()
-            token = session = successor = None
+            token = session = successor = account = None
             if found is not None:
                 token = TOKENS.from_row(found)
                 session = SESSIONS.from_row(found, TOKENS.width)
+                account = ACCOUNTS.from_row_or_none(found, _ACCOUNT_AT)
                 if token.successor_hash is not None:
                     # Read after the lock: a rotation that committed while we waited
                     # is visible (READ COMMITTED takes a fresh snapshot per statement).
                     after = c.execute(select, (token.successor_hash,)).fetchone()
                     successor = TOKENS.from_row(after) if after else None
             decision = decide_rotation(request, token, session, successor)
-            return decision.result, self._send_writes(c, decision)
+            return decision.result, account, self._send_writes(c, decision)
 
         def finish(sent: _Sent) -> _Sent:
-            result, claimed = sent
-            if claimed is None:
-                return sent
-            row = claimed.fetchone()  # read after COMMIT's sync: no extra round trip
-            return dataclasses.replace(result, status_idx=int(row[0]) if row else None), None
+            result, account, claimed = sent
+            # The claimed index is read after COMMIT's sync: no extra round trip.
+            row = None if claimed is None else claimed.fetchone()
+            idx = int(row[0]) if row else None
+            return dataclasses.replace(result, account=account, status_idx=idx), None, None
 
         return self._pipelined(work, finish)[0]
 

@@ -13,6 +13,7 @@ Adapters must round-trip every field exactly (``frozenset`` order is irrelevant;
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gatehouse.storage.status_records import StatusClaim
@@ -146,6 +147,12 @@ class RotationRequest:
     # The new access token's status-list index, claimed in the same transaction when
     # the outcome mints one (ROTATED, GRACE); see ``RotationResult.status_idx``.
     status: StatusClaim | None = None
+    # The issuer's word on the session found, called with it under the lock before any
+    # rule (``rotation.decide_rotation``), so the issuer needs no read of its own first:
+    # it raises to refuse (nothing is written) or returns the claim for that session,
+    # which replaces ``status``. It may run more than once (a retried transaction), so
+    # it only computes: no I/O.
+    admit: Callable[[SessionRecord], StatusClaim | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +169,9 @@ class RotationResult:
     token: RefreshTokenRecord | None = None
     successor: RefreshTokenRecord | None = None
     status_idx: int | None = None  # the index ``request.status`` claimed, if any
+    # The session's account as read in the same transaction, by an adapter that reads
+    # it there (PostgreSQL: it saves a round trip); None: the issuer reads it itself.
+    account: AccountRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 An adapter locks the presented token's row (and its session's), reads the three rows,
 asks ``decide_rotation`` what to do, and writes what it says inside the same
-transaction. Keeping the rules here means memory, SQLite and PostgreSQL cannot drift
+transaction. The issuer's own checks on the session (its client, its DPoP key) run
+first, through ``RotationRequest.admit``, on the locked row: a refresh costs no read
+before its transaction. Keeping the rules here means memory, SQLite and PostgreSQL cannot drift
 apart on the subtle part: which replays get the grace answer and which revoke the
 family (Supabase-style immediate-parent grace; anything else is reuse, as in Hydra).
 """
@@ -45,10 +47,12 @@ def decide_rotation(
     session: SessionRecord | None,
     successor: RefreshTokenRecord | None,
 ) -> RotationDecision:
-    """Apply the order documented on ``SessionStore.rotate_refresh_token``."""
+    """Apply the order documented on ``SessionStore.rotate_refresh_token``, after
+    ``request.admit`` (if any) has accepted the session found (it raises otherwise)."""
     now = request.now
     if token is None or session is None:
         return RotationDecision(RotationResult(RotationOutcome.UNKNOWN))
+    claim = request.status if request.admit is None else request.admit(session)
     if session.revoked_at is not None:
         return RotationDecision(RotationResult(RotationOutcome.REVOKED, session, token))
     if now >= session.idle_expires_at or now >= session.absolute_expires_at:
@@ -62,7 +66,7 @@ def decide_rotation(
         if in_grace:
             return RotationDecision(
                 RotationResult(RotationOutcome.GRACE, session, token, successor),
-                claim=request.status,
+                claim=claim,
             )
         revoked = dataclasses.replace(session, revoked_at=now, revoke_reason=REUSE_REASON)
         return RotationDecision(
@@ -90,5 +94,5 @@ def decide_rotation(
         session=touched,
         write_token=spent,
         insert=fresh,
-        claim=request.status,
+        claim=claim,
     )

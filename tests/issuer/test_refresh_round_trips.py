@@ -1,0 +1,65 @@
+"""A refresh on PostgreSQL is two round trips: the lock statement (which also reads the
+account, and on whose rows the client and DPoP checks run) with BEGIN, then the writes
+with the access token's status claim and COMMIT (issue 15 §4). Counted in libpq's own
+trace of the store's one connection, so load on the machine cannot change the figure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from issuer_helpers import make_config, open_store
+
+from gatehouse import ManualClock
+from gatehouse.issuer import KeyEncryptionKey, TokenService
+from gatehouse.storage.ports import Stores
+
+pytestmark = pytest.mark.postgres
+
+
+def _exchanges(trace: str) -> tuple[int, int]:
+    """(round trips, statements) in a libpq trace: a round trip is the client waiting
+    for the server, i.e. each run of frontend messages followed by a backend one."""
+    trips = statements = 0
+    previous = ""
+    for line in trace.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 4:
+            continue
+        side, message = fields[1], fields[3].split(" ")[0]
+        if side == "B" and previous == "F":
+            trips += 1
+        if side == "F" and message in ("Execute", "Query"):
+            statements += 1
+        previous = side
+    return trips, statements
+
+
+def test_a_refresh_is_two_round_trips(tmp_path: Path) -> None:
+    """As the token endpoint calls it (first-party client named), one refresh costs two
+    round trips and four statements (BEGIN, lock, writes, COMMIT): no read before the
+    rotation, no client lookup for the first-party client, no account read after it."""
+    clock = ManualClock(wall=1_700_000_000.0)
+    with open_store("postgres", tmp_path, pool_size=1) as store:
+        kek = KeyEncryptionKey.generate()
+        service = TokenService(make_config(), Stores.single(store), kek, clock=clock)
+        service.bootstrap()
+        service.create_account("alice", "correct horse")
+        first_party = service.config.first_party_client_id
+        token = service.login("alice", "correct horse").refresh_token
+        for _ in range(6):  # the signing key cached, the statements prepared
+            clock.advance(1)
+            token = service.refresh(token, client_id=first_party).refresh_token
+        trace = tmp_path / "libpq.trace"
+        with store._pool.connection() as conn:  # the pool's only connection
+            fd = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            conn.pgconn.trace(fd)
+        try:
+            pair = service.refresh(token, client_id=first_party)
+        finally:
+            with store._pool.connection() as conn:
+                conn.pgconn.untrace()
+            os.close(fd)
+        assert pair.refresh_token != token
+        assert _exchanges(trace.read_text(encoding="utf-8")) == (2, 4)
