@@ -10,6 +10,11 @@ opening a list at once get one list and one ``ConflictError``, and a retired num
 the transaction that creates or rotates the session (``claim_in`` on SQLite; on
 PostgreSQL ``CLAIM_CTES`` joins that one statement), so a token costs no commit of its
 own; ``claim_status_indices`` claims apart (client credentials, or no free candidate).
+Which index a token gets is untouched by how claims are counted: each is still drawn at
+random from the whole list (draft §12.4-§12.5: non-sequential indices among decoys) and
+claimed once (§13.3: no double allocation). The count is exact, but on PostgreSQL it is
+kept in per-backend slots rather than in the list's row (migration 0005), so concurrent
+refreshes do not queue on that row's lock.
 
 Revocation: the statements that set a session's (or account's, or client's) entries
 INVALID, bump their lists' versions and record the outbox row are built here
@@ -73,6 +78,19 @@ _BY_CLIENT_SESSIONS = (
     "sid IN (SELECT sid FROM $sessions WHERE client_id = ? AND revoked_at IS NULL)"
 )
 
+# A list's claims: those counted in its own row (SQLite's, and claims apart) plus those
+# counted in its slots (PostgreSQL's claims in a session's transaction, ``CLAIM_CTES``:
+# migration 0005 says why). Both read with the list's row as ``l``.
+_SLOTS = "FROM $status_claim_counts n WHERE n.list_id = l.list_id"
+_CLAIMED = f"(l.claimed + COALESCE((SELECT SUM(n.claimed) {_SLOTS}), 0))"
+_LATEST = f"GREATEST(l.expires_at, COALESCE((SELECT MAX(n.expires_at) {_SLOTS}), l.expires_at))"
+_COUNTED = {"claimed": _CLAIMED, "expires_at": _LATEST}
+_SELECT_LIST = (
+    f"SELECT {', '.join(_COUNTED.get(n, f'l.{n}') for n in STATUS_LISTS.names)}"
+    " FROM $status_lists l"
+)
+_HAS_ROOM = f"l.list_id = ? AND l.retired_at IS NULL AND {_CLAIMED} < ?"
+
 _OPEN = (
     "INSERT INTO $status_lists (list_id, size, claimed, version, created_at, expires_at)"
     " SELECT COALESCE(MAX(list_id), 0) + 1, ?, 0, 0, ?, ? FROM $status_lists RETURNING list_id"
@@ -80,8 +98,7 @@ _OPEN = (
 _CLAIM = (
     f"INSERT INTO $status_entries ({STATUS_ENTRIES.columns})"
     f" SELECT {', '.join('?' * len(STATUS_ENTRIES.names))}"
-    " WHERE EXISTS (SELECT 1 FROM $status_lists"
-    " WHERE list_id = ? AND retired_at IS NULL AND claimed < ?)"
+    f" WHERE EXISTS (SELECT 1 FROM $status_lists l WHERE {_HAS_ROOM})"
     " ON CONFLICT (list_id, idx) DO NOTHING"
 )
 _COUNT_CLAIM = (
@@ -93,28 +110,31 @@ _COUNT_CLAIM = (
 # trip they already cost. The candidates travel as one array; the first one not in the
 # statement's snapshot is inserted (ON CONFLICT DO NOTHING covers one claimed
 # concurrently: then nothing, and the issuer claims on its own); ``k`` counts the claim
-# only if ``c`` inserted it. All CTEs share one snapshot, which is why the NOT EXISTS
-# and the room check read the state from before this statement.
+# only if ``c`` inserted it, in this backend's slot (``pg_backend_pid() % 64``), not in
+# the list's row: a backend runs one transaction at a time, so concurrent claims almost
+# never wait for each other's COMMIT on one counter row (migration 0005). All CTEs share
+# one snapshot, which is why the NOT EXISTS and the room check read the state from before
+# this statement.
 CLAIM_CTES = (
     "c AS (INSERT INTO $status_entries"
     " (list_id, idx, jti, sid, account_id, client_id, expires_at, status)"
     " SELECT ?, u.idx, ?, ?, ?, ?, ?, 0 FROM unnest(?::bigint[]) WITH ORDINALITY AS u(idx, n)"
-    " WHERE EXISTS (SELECT 1 FROM $status_lists"
-    " WHERE list_id = ? AND retired_at IS NULL AND claimed < ?)"
+    f" WHERE EXISTS (SELECT 1 FROM $status_lists l WHERE {_HAS_ROOM})"
     " AND NOT EXISTS (SELECT 1 FROM $status_entries e WHERE e.list_id = ? AND e.idx = u.idx)"
     " ORDER BY u.n LIMIT 1 ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx),"
-    " k AS (UPDATE $status_lists SET claimed = claimed + 1,"
-    " expires_at = GREATEST(expires_at, ?) WHERE list_id = ? AND EXISTS (SELECT 1 FROM c))"
+    " k AS (INSERT INTO $status_claim_counts AS s (list_id, slot, claimed, expires_at)"
+    " SELECT ?, pg_backend_pid() % 64, 1, ? FROM c ON CONFLICT (list_id, slot) DO UPDATE"
+    " SET claimed = s.claimed + 1, expires_at = GREATEST(s.expires_at, excluded.expires_at))"
 )
 CLAIMED_IDX = "SELECT idx FROM c"
-_ROOM = "SELECT 1 FROM $status_lists WHERE list_id = ? AND retired_at IS NULL AND claimed < ?"
+_ROOM = f"SELECT 1 FROM $status_lists l WHERE {_HAS_ROOM}"
 # The range on list_id (one value) steers SQLite's planner, which has no statistics, to
 # the partial index of set bits (migration 0004) instead of the primary key, which
 # would walk every claimed entry of the list.
 _INVALID = "SELECT idx FROM $status_entries WHERE status = 1 AND list_id BETWEEN ? AND ?"
 _RETIRE = (
-    "UPDATE $status_lists SET retired_at = ?"
-    " WHERE retired_at IS NULL AND claimed >= ? AND expires_at < ?"
+    "UPDATE $status_lists SET retired_at = ? WHERE list_id IN (SELECT l.list_id"
+    f" FROM $status_lists l WHERE l.retired_at IS NULL AND {_CLAIMED} >= ? AND {_LATEST} < ?)"
 )
 _DROP_RETIRED = (
     "DELETE FROM $status_entries WHERE list_id IN"
@@ -135,7 +155,7 @@ def claim_cte_params(claim: StatusClaim) -> Row:
     lid = claim.list_id
     return (
         *(lid, claim.jti, claim.sid, claim.account_id, claim.client_id, claim.expires_at),
-        *(list(claim.candidates), lid, claim.capacity, lid, claim.expires_at, lid),
+        *(list(claim.candidates), lid, claim.capacity, lid, lid, claim.expires_at),
     )
 
 
@@ -182,12 +202,12 @@ class SQLStatusLists(SQLSeam):
         return StatusListRecord(int(rows[0][0]), size, 0, 0, now, now)
 
     def usable_status_list(self, *, capacity: int) -> StatusListRecord | None:
-        rest = "WHERE retired_at IS NULL AND claimed < ? ORDER BY list_id LIMIT 1"
-        found = self._read(f"{STATUS_LISTS.select} {rest}", (capacity,))
+        rest = f"WHERE l.retired_at IS NULL AND {_CLAIMED} < ? ORDER BY l.list_id LIMIT 1"
+        found = self._read(f"{_SELECT_LIST} {rest}", (capacity,))
         return STATUS_LISTS.from_row(found[0]) if found else None
 
     def get_status_list(self, list_id: int) -> StatusListRecord | None:
-        found = self._read(f"{STATUS_LISTS.select} WHERE list_id = ?", (list_id,))
+        found = self._read(f"{_SELECT_LIST} WHERE l.list_id = ?", (list_id,))
         return STATUS_LISTS.from_row(found[0]) if found else None
 
     def claim_status_index(self, entry: StatusEntryRecord, *, capacity: int) -> ClaimOutcome:
