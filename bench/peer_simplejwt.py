@@ -3,6 +3,7 @@
     pip install -e '.[bench]'          # django, djangorestframework, simplejwt, gunicorn
     apt-get install -y wrk             # the load generator (C, so the client is not the bottleneck)
     python bench/peer_simplejwt.py [--backends sqlite,postgres] [--clients 1,8] [--seconds 3]
+                                   [--ops refresh,login]
 
 Both sides as users deploy them, same worker count (``--workers``, default 2):
 ``gatehouse serve`` (uvicorn, uvloop, httptools) against simplejwt under gunicorn
@@ -17,6 +18,10 @@ Both sides as users deploy them, same worker count (``--workers``, default 2):
 
 Contenders are interleaved (gatehouse, simplejwt, gatehouse, ...) for ``--rounds`` rounds
 and the table shows the median requests/s. Any non-2xx response makes the row say so.
+``ms/req`` is CPU time per request (median): the server's processes plus, on PostgreSQL,
+the backends serving them (found by ``application_name``), read from ``/proc`` around
+each wrk run. On a shared machine it moves far less than requests/s do: it is what a
+request costs, not how much of the CPU it got.
 PostgreSQL (``--postgres``, default ``$GATEHOUSE_BENCH_POSTGRES`` or the local ``test``
 database) gets two throw-away schemas named ``<--schema>_gh`` and ``<--schema>_dj``,
 dropped at the end; SQLite files live in a temporary folder.
@@ -25,6 +30,7 @@ dropped at the end; SQLite files live in a temporary folder.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
@@ -86,6 +92,8 @@ class Peer:
     refresh_path: str
     field: str  # Lua pattern of the refresh token in a response
     login_body: str
+    pid: int = 0  # the server's parent process, once started
+    appname: str | None = None  # the application_name of its PostgreSQL backends
 
 
 def _gatehouse_peer(port: int) -> Peer:
@@ -142,7 +150,54 @@ def _wait_ready(peer: Peer, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{peer.name} did not start")
 
 
-def _wrk(peer: Peer, op: str, clients: int, seconds: float, workdir: Path) -> tuple[float, int]:
+# --- CPU time per request (Linux /proc) ----------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()  # after "pid (comm)": state, ppid, ...
+
+
+def _process_tree(root: int) -> set[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(entry)) is not None:
+            parents[int(entry)] = int(fields[1])
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return tree
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User plus system time of ``pids`` (every thread), in seconds."""
+    fields = [f for f in map(_stat, pids) if f is not None]
+    return sum(int(f[11]) + int(f[12]) for f in fields) / TICKS
+
+
+def _serving_pids(peer: Peer, url: str) -> set[int]:
+    """The server's processes and its PostgreSQL backends."""
+    pids = _process_tree(peer.pid) if peer.pid and Path("/proc").is_dir() else set()
+    if peer.appname is not None and pids:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+            pids |= {int(row[0]) for row in conn.execute(query, (peer.appname,))}
+    return pids
+
+
+def _wrk(
+    peer: Peer, op: str, clients: int, seconds: float, workdir: Path, url: str
+) -> tuple[float, int, float | None]:
+    """(requests/s, non-2xx responses, CPU ms per request or None without /proc)."""
     threads = min(2, clients)
     path = peer.refresh_path if op == "refresh" else peer.login_path
     head = f"PATH = {json.dumps(path)}\nKIND = {json.dumps(peer.name)}\n"
@@ -154,16 +209,21 @@ def _wrk(peer: Peer, op: str, clients: int, seconds: float, workdir: Path) -> tu
         need = threads * (clients // threads + 2)
         with ThreadPoolExecutor(4) as pool:
             extra = ["--", str(threads), *pool.map(lambda _: _login_token(peer), range(need))]
+    before = _serving_pids(peer, url)  # measured around wrk alone: not the logins above
+    cpu_before = _cpu_seconds(before)
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", str(script),
          f"http://127.0.0.1:{peer.port}", *extra],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
+    cpu = _cpu_seconds(before | _serving_pids(peer, url)) - cpu_before  # new backends: all
     rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", done.stdout)
-    if rate is None:
+    count = re.search(r"(\d+) requests in", done.stdout)
+    if rate is None or count is None:
         raise SystemExit(f"wrk printed no rate:\n{done.stdout}\n{done.stderr}")
-    return float(rate.group(1)), int(bad.group(1)) if bad else 0
+    per_request = 1000 * cpu / int(count.group(1)) if before and int(count.group(1)) else None
+    return float(rate.group(1)), int(bad.group(1)) if bad else 0, per_request
 
 
 # --- databases and servers ----------------------------------------------------------
@@ -216,6 +276,7 @@ def _django_env(backend: str, workdir: Path, schema: str, url: str) -> dict[str,
     env["BENCH_DJANGO_ENGINE"] = backend
     env["BENCH_DJANGO_NAME"] = str(workdir / "django.db") if backend == "sqlite" else url
     env["BENCH_DJANGO_SCHEMA"] = schema
+    env["PGAPPNAME"] = f"simplejwt:{schema}"  # libpq's default: how ms/req finds its backends
     env["BENCH_DJANGO_SECRET"] = secrets.token_urlsafe(32)
     return env
 
@@ -239,6 +300,9 @@ def _servers(
     _prepare_gatehouse(gh_env)
     subprocess.run([sys.executable, "-c", DJANGO_PREPARE], env=dj_env, check=True)
     gh, dj = _gatehouse_peer(_free_port()), _simplejwt_peer(_free_port())
+    if backend == "postgres":  # the application_name each side's connections carry
+        gh = dataclasses.replace(gh, appname=f"gatehouse:{schema}_gh"[:63])
+        dj = dataclasses.replace(dj, appname=f"simplejwt:{schema}_dj"[:63])
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [
         subprocess.Popen(
@@ -255,7 +319,9 @@ def _servers(
     try:
         for peer, proc in zip((gh, dj), procs, strict=True):
             _wait_ready(peer, proc)
-        yield [gh, dj]
+        yield [
+            dataclasses.replace(p, pid=proc.pid) for p, proc in zip((gh, dj), procs, strict=True)
+        ]
     finally:
         for proc in procs:
             proc.terminate()
@@ -272,21 +338,29 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[str]:
             _schemas(args.postgres, names) if names else _nothing(),
             _servers(backend, args.workers, workdir, args.schema, args.postgres) as peers,
         ):
-            for op in ("refresh", "login"):
+            for op in args.ops:
                 for clients in args.clients:
                     rates: dict[str, list[float]] = {p.name: [] for p in peers}
+                    costs: dict[str, list[float]] = {p.name: [] for p in peers}
                     errors = dict.fromkeys(rates, 0)
                     for _ in range(args.rounds):
                         for peer in peers:
-                            rate, bad = _wrk(peer, op, clients, args.seconds, workdir)
+                            rate, bad, cost = _wrk(
+                                peer, op, clients, args.seconds, workdir, args.postgres
+                            )
                             rates[peer.name].append(rate)
+                            costs[peer.name].extend([] if cost is None else [cost])
                             errors[peer.name] += bad
                     gh = statistics.median(rates["gatehouse"])
                     dj = statistics.median(rates["simplejwt"])
+                    ms = "".join(
+                        f" {statistics.median(c):9.2f}" if c else "       n/a"
+                        for c in costs.values()
+                    )
                     note = "  NON-2xx: " + str(errors) if any(errors.values()) else ""
                     rows.append(
                         f"{backend:9} {op:8} {clients:>7} {gh:12.0f} {dj:12.0f}"
-                        f" {gh / dj:8.2f}x{note}"
+                        f" {gh / dj:8.2f}x{ms}{note}"
                     )
                     print(rows[-1], flush=True)
     return rows
@@ -301,6 +375,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgres", help="sqlite and/or postgres")
     parser.add_argument("--clients", default="1,8", help="wrk connections, e.g. 1,8")
+    parser.add_argument("--ops", default="refresh,login", help="refresh and/or login")
     parser.add_argument("--seconds", type=int, default=3, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per row")
     parser.add_argument("--workers", type=int, default=2, help="server processes per side")
@@ -314,6 +389,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
+    args.ops = args.ops.split(",")
+    if not set(args.ops) <= {"refresh", "login"}:
+        raise SystemExit("--ops takes refresh and/or login")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk): this bench needs it")
     try:
@@ -326,7 +404,10 @@ def main() -> None:
         f"requests/s, median of {args.rounds} interleaved wrk runs of {args.seconds}s,"
         f" {args.workers} workers each; argon2id m=19MiB t=2 on both sides"
     )
-    print(f"{'backend':9} {'op':8} {'clients':>7} {'gatehouse':>12} {'simplejwt':>12} {'ratio':>9}")
+    print(
+        f"{'backend':9} {'op':8} {'clients':>7} {'gatehouse':>12} {'simplejwt':>12} {'ratio':>9}"
+        f" {'gh ms/req':>9} {'dj ms/req':>9}"
+    )
     for backend in args.backends.split(","):
         run_backend(backend, args)
 
