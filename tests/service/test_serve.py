@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import queue
 import signal
@@ -68,6 +69,9 @@ async def probe_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
     client = scope["client"]
+    if scope["path"] == "/audit":
+        # As issuer.audit writes an event: the server must carry it to its output.
+        logging.getLogger("gatehouse.audit").info("probe_event pid=%d", os.getpid())
     body = json.dumps(
         {
             "client": list(client),
@@ -200,6 +204,25 @@ def test_sigterm_drains_runs_lifespan_shutdown_and_exits_zero(workers: int) -> N
     while not lines.empty():
         logged.append(lines.get())
     assert sum("probe: lifespan shutdown" in line for line in logged) == workers
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_audit_events_reach_the_server_output(workers: int) -> None:
+    """An INFO record on ``gatehouse.audit`` in a worker is printed (uvicorn alone drops it)."""
+    with _server(workers=workers) as (url, _process, lines):
+        conn = _connect(url)
+        try:
+            conn.request("GET", "/audit")
+            response = conn.getresponse()
+            assert response.status == 200
+            pid = json.loads(response.read())["pid"]
+        finally:
+            conn.close()
+        while True:  # bounded: lines.get raises queue.Empty after TIMEOUT
+            line = lines.get(timeout=TIMEOUT)
+            if "probe_event" in line:
+                break
+    assert f"INFO gatehouse.audit probe_event pid={pid}" in line
 
 
 def test_listener_is_bound_as_tcp() -> None:

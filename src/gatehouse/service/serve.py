@@ -138,6 +138,36 @@ def _loop(name: LoopName) -> str:
     return name
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging plus gatehouse's loggers on stderr at INFO.
+
+    uvicorn configures only its own loggers; without this, the ``gatehouse.audit`` events
+    (logins, revocations, refresh-token reuse: ``issuer.audit``) and the service's error
+    lines would reach no handler, and a production server would keep no audit trail. They
+    do not propagate to the root logger, so a root handler set up elsewhere does not print
+    them twice; route them elsewhere with your own ``logging`` configuration.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["gatehouse"] = {
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    }
+    config["handlers"]["gatehouse"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "gatehouse",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["gatehouse"] = {
+        "handlers": ["gatehouse"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
 def _config(factory: Callable[[], Any], options: ServeOptions) -> Any:
     import uvicorn
 
@@ -158,6 +188,7 @@ def _config(factory: Callable[[], Any], options: ServeOptions) -> Any:
         date_header=True,
         access_log=options.access_log,
         log_level="info",
+        log_config=log_config(),
         timeout_keep_alive=options.keep_alive_timeout,
         timeout_graceful_shutdown=options.graceful_timeout,
         backlog=options.backlog,
