@@ -1,5 +1,6 @@
-"""RS256/384/512 checks (RFC 8017 §8.2.2 "encode and compare") agree with ``cryptography``'s
-own ``verify`` on every crafted encoding: right, wrong DigestInfo, bad padding, out of range."""
+"""RS256/384/512 checks agree with ``cryptography``'s own ``verify`` on every crafted encoding
+(RFC 8017 §8.2.2): right, wrong DigestInfo, bad padding, out of range. The check *is* that
+``verify`` today; this differential test stands guard over any future shortcut."""
 
 from __future__ import annotations
 

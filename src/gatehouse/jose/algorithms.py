@@ -196,16 +196,17 @@ def make_verifier(spec: AlgSpec, key: Any, *, ecdsa: ECDSABuilder | None = None)
 
         return verify_ecdsa
 
-    modulus_bytes = (key.key_size + 7) // 8
-    if spec.family == "RSA":
-        return _pkcs1_v15_check(key, spec.hash or "", modulus_bytes)
-
     from cryptography.hazmat.primitives.asymmetric import padding
 
     rsa_verify = key.verify
     hash_alg = _hash(spec.hash or "")
-    # RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash output.
-    pad = padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
+    pad: Any
+    if spec.family == "PSS":
+        # RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash output.
+        pad = padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
+    else:
+        pad = padding.PKCS1v15()
+    modulus_bytes = (key.key_size + 7) // 8
 
     def verify_rsa(signature: bytes, data: bytes) -> bool:
         if len(signature) != modulus_bytes:
@@ -215,49 +216,6 @@ def make_verifier(spec: AlgSpec, key: Any, *, ecdsa: ECDSABuilder | None = None)
         except InvalidSignature:
             return False
         return True
-
-    return verify_rsa
-
-
-# RFC 8017 §9.2 Note 1: the DER DigestInfo that precedes the hash in an EMSA-PKCS1-v1_5
-# encoding, with the NULL parameters: the one form OpenSSL's RSA_verify accepts too.
-_DIGEST_INFO = {
-    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
-    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
-    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
-}
-
-
-def _pkcs1_v15_check(key: Any, hash_name: str, modulus_bytes: int) -> SignatureCheck:
-    """RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2, RS256/384/512) as "encode and compare".
-
-    The public-key operation and the strict type 1 padding check are OpenSSL's
-    (``recover_data_from_signature``: RSAVP1, then 00 01 FF..FF 00 with at least eight FF,
-    else InvalidSignature); what remains is DigestInfo || H, compared whole with the expected
-    bytes, which is what RSA_verify itself does after the same two steps. Reached this way, a
-    token skips what ``verify`` sets up per call (a fresh digest context and the digest looked
-    up by name twice): about 10k of 336k instructions, 2 µs of 26 on this machine. The hash
-    is a copy of one unkeyed context (not hashlib, whose OpenSSL costs a cold start ~10 ms).
-    """
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    recover = key.recover_data_from_signature
-    pad = padding.PKCS1v15()
-    prefix = _DIGEST_INFO[hash_name]
-    fresh = hashes.Hash(_hash(hash_name))  # never updated: each token hashes in a copy
-
-    def verify_rsa(signature: bytes, data: bytes) -> bool:
-        if len(signature) != modulus_bytes:
-            return False
-        try:
-            encoded: bytes = recover(signature, pad, None)
-        except InvalidSignature:
-            return False
-        digest = fresh.copy()
-        digest.update(data)
-        return encoded == prefix + digest.finalize()
 
     return verify_rsa
 
