@@ -1,14 +1,14 @@
 """The ``ec.ECDSA`` parameter object, built cheaply only where that is proven to work.
 
 ``ec.ECDSA(hash)`` imports ``cryptography.hazmat.backends.openssl.backend`` (about 15 ms
-of cold start) only to check support for deterministic signing, which verification never
-asks for. ``ecdsa_shortcut`` builds the same object without the constructor, by writing the
-two attributes the installed ``cryptography`` keeps. Those are private, so a future release
-may store them differently: the shortcut is used only after it has proven itself on this
-installation (``proven``): the object it builds must verify the RFC 7515 Appendix A.3 ES256
-example and refuse the same signature over a changed input. Any failure, of any kind, means
-the public constructor is used instead, so a changed ``cryptography`` costs cold-start time,
-never a refused token.
+of cold start) only to check support for deterministic signing, which neither verification
+nor gatehouse's (randomised) signing asks for. ``ecdsa_shortcut`` builds the same object
+without the constructor, by writing the two attributes the installed ``cryptography``
+keeps. Those are private, so a future release may store them differently: the shortcut is
+used only after it has proven itself on this installation (``proven``): the object it
+builds must verify the RFC 7515 Appendix A.3 ES256 example and refuse the same signature
+over a changed input. Any failure, of any kind, means the public constructor is used
+instead, so a changed ``cryptography`` costs cold-start time, never a refused token.
 """
 
 from __future__ import annotations
