@@ -8,8 +8,9 @@ imported when first used. The token service lives in ``gatehouse.issuer`` /
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
+
+from gatehouse._lazy import exports, listing
 
 if TYPE_CHECKING:  # the static view; at run time __getattr__ below imports on first use
     from gatehouse.claims import Claims
@@ -72,31 +73,5 @@ _HOMES = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above instead
-
-    def __getattr__(name: str) -> object:
-        home = _HOMES.get(name)
-        if home is None:
-            return _submodule(name)
-        # ``from home import name``: the fromlist makes a package's own __getattr__ answer.
-        value = getattr(__import__(home, fromlist=[name]), name)
-        globals()[name] = value
-        return value
-
-
-def _submodule(name: str) -> object:
-    """The submodule ``name``, imported on first access: the package bound its submodules
-    when it was eager, so ``import pkg`` then ``pkg.sub.X`` keeps working."""
-    if not name.startswith("__"):
-        full = f"{__name__}.{name}"
-        try:
-            __import__(full)
-        except ModuleNotFoundError as exc:
-            if exc.name != full:
-                raise  # the submodule exists but an import inside it failed
-        else:
-            return sys.modules[full]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__ = exports(__name__, _HOMES, globals())
+__dir__ = listing(globals(), __all__)

@@ -73,6 +73,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from gatehouse._lazy import listing, submodule
+
 if TYPE_CHECKING:  # the static view; at run time __getattr__ below loads each branch
     from gatehouse.errors.base import GatehouseError
     from gatehouse.errors.config import ConfigurationError, UnknownSettingError
@@ -276,7 +278,7 @@ if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above instead
     def __getattr__(name: str) -> object:
         branch = _BRANCH_OF.get(name)
         if branch is None:
-            module = _submodule(name)  # ``gatehouse.errors.token``, say: its classes too
+            module = submodule(__name__, name)  # ``gatehouse.errors.token``: its classes too
             _publish()
             return module
         __import__(f"{__name__}.{branch}")
@@ -284,20 +286,4 @@ if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above instead
         return globals()[name]
 
 
-def _submodule(name: str) -> object:
-    """The submodule ``name``, imported on first access: the package bound its submodules
-    when it was eager, so ``import pkg`` then ``pkg.sub.X`` keeps working."""
-    if not name.startswith("__"):
-        full = f"{__name__}.{name}"
-        try:
-            __import__(full)
-        except ModuleNotFoundError as exc:
-            if exc.name != full:
-                raise  # the submodule exists but an import inside it failed
-        else:
-            return sys.modules[full]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__dir__ = listing(globals(), __all__)

@@ -6,8 +6,9 @@ RFC 7515 (JWS), 7517 (JWK), 7518 (algorithms), 7519 (JWT), 7638 (thumbprints),
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
+
+from gatehouse._lazy import exports, listing
 
 if TYPE_CHECKING:  # the static view; at run time __getattr__ below imports on first use
     from gatehouse.jose.algorithms import ALGORITHMS, HMAC_ALGORITHMS
@@ -62,30 +63,5 @@ _HOMES = {
 }
 
 if not TYPE_CHECKING:  # hidden from mypy, which sees the imports above instead
-
-    def __getattr__(name: str) -> object:
-        home = _HOMES.get(name)
-        if home is None:
-            return _submodule(name)
-        value = getattr(__import__(f"{__name__}.{home}", fromlist=[name]), name)
-        globals()[name] = value
-        return value
-
-
-def _submodule(name: str) -> object:
-    """The submodule ``name``, imported on first access: the package bound its submodules
-    when it was eager, so ``import pkg`` then ``pkg.sub.X`` keeps working."""
-    if not name.startswith("__"):
-        full = f"{__name__}.{name}"
-        try:
-            __import__(full)
-        except ModuleNotFoundError as exc:
-            if exc.name != full:
-                raise  # the submodule exists but an import inside it failed
-        else:
-            return sys.modules[full]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__ = exports(__name__, _HOMES, globals())
+__dir__ = listing(globals(), __all__)
