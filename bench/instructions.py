@@ -127,31 +127,12 @@ FLOOR = (
 )
 
 
-def instructions(argv: list[str], env: dict[str, str]) -> int:
-    """Instructions executed by the process ``argv`` (callgrind's ``Collected``)."""
+def instructions(argv: list[str], env: dict[str, str], inside: str | None = None) -> int:
+    """Instructions executed by the process ``argv`` (callgrind's ``Collected``); with
+    ``inside``, only those inside that C function (``--toggle-collect``)."""
+    toggle = [f"--toggle-collect={inside}"] if inside else []
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    for line in done.stderr.splitlines():
-        if "Collected :" in line:
-            return int(line.split(":")[-1])
-    raise RuntimeError(f"no instruction count from callgrind: {done.stderr[-300:]}")
-
-
-def counted_inside(argv: list[str], env: dict[str, str], function: str) -> int:
-    """Instructions executed inside the C function ``function`` (``--toggle-collect``)."""
-    done = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--toggle-collect={function}",
-            "--callgrind-out-file=/dev/null",
-            *argv,
-        ],
+        ["valgrind", "--tool=callgrind", *toggle, "--callgrind-out-file=/dev/null", *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -169,7 +150,7 @@ def uncached(tokens: int, env: dict[str, str]) -> None:
     subprocess.run([*argv, "ES256", "gatehouse", "1"], env=env, check=True)  # byte code
     for alg in ("HS256", "RS256", "ES256"):
         ir = {
-            mode: counted_inside([*argv, alg, mode, str(tokens)], env, "starmap_next") / tokens
+            mode: instructions([*argv, alg, mode, str(tokens)], env, "starmap_next") / tokens
             for mode in ("raw", "gatehouse")
         }
         print(

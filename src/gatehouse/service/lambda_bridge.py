@@ -29,6 +29,7 @@ from gatehouse.adapters.events import HttpEvent
 from gatehouse.errors import InvalidRequestError
 from gatehouse.service.lambda_events import (
     bad_body_answer,
+    one_message,
     query_string,
     request_headers,
     shape,
@@ -107,17 +108,9 @@ class LambdaBridge:
                 done.set_exception(exc)
 
     async def _run(self, scope: dict[str, Any], body: bytes) -> _Result:
-        sent = False
         status = 500
         headers: list[tuple[str, str]] = []
         chunks: list[bytes] = []
-
-        async def receive() -> MutableMapping[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal status
@@ -130,7 +123,7 @@ class LambdaBridge:
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
 
-        await self._app(scope, receive, send)
+        await self._app(scope, one_message(body), send)
         return status, headers, chunks
 
     def close(self) -> None:

@@ -20,12 +20,18 @@ a handler never suspends: it is driven by one ``send(None)``, without an event l
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gatehouse.adapters.events import HttpEvent
 from gatehouse.errors import InvalidRequestError
-from gatehouse.service.lambda_events import bad_body_answer, request_headers, shape, source_ip
+from gatehouse.service.lambda_events import (
+    bad_body_answer,
+    one_message,
+    request_headers,
+    shape,
+    source_ip,
+)
 from gatehouse.service.routes import match
 from gatehouse.service.web import Request, Response
 
@@ -45,20 +51,6 @@ def run_inline(handler_call: Any) -> Response:
         return response
     handler_call.close()
     raise RuntimeError("a handler awaited something that needs an event loop (inline context)")
-
-
-def _one_message(body: bytes) -> Callable[[], Any]:
-    """An ASGI ``receive`` holding the whole body, then a disconnect."""
-    sent = False
-
-    async def receive() -> MutableMapping[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 class LambdaDispatch:
@@ -92,7 +84,7 @@ class LambdaDispatch:
             view.path,
             request_headers(view),
             context=self.context,
-            receive=_one_message(body),
+            receive=one_message(body),
             client_host=source_ip(view),
             path_params=params,
         )

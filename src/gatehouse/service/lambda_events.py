@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
 from gatehouse.adapters.events import EventFamily, HttpEvent
 from gatehouse.errors import InvalidRequestError
 
-__all__ = ["bad_body_answer", "query_string", "request_headers", "shape", "source_ip"]
+__all__ = [
+    "bad_body_answer",
+    "one_message",
+    "query_string",
+    "request_headers",
+    "shape",
+    "source_ip",
+]
 
 _TEXT_TYPES = ("text/", "application/json", "application/problem+json", "application/xml")
 
@@ -113,3 +120,18 @@ def bad_body_answer(event: HttpEvent, exc: InvalidRequestError) -> dict[str, Any
     never sees such a request."""
     error = json.dumps({"error": exc.error, "error_description": exc.message})
     return shape(event, 400, [("content-type", "application/json")], error.encode())
+
+
+def one_message(body: bytes) -> Callable[[], Awaitable[MutableMapping[str, Any]]]:
+    """An ASGI ``receive`` holding the whole body in one message, then a disconnect: an
+    event carries its body whole (both doors use it)."""
+    sent = False
+
+    async def receive() -> MutableMapping[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
