@@ -18,7 +18,6 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gatehouse.adapters.bearer import extract_bearer
 from gatehouse.adapters.guard import DEFAULT_REALM, BearerGuard
 from gatehouse.adapters.pathrules import PathRules
 from gatehouse.adapters.proxies import TrustedProxies, asgi_url
@@ -60,18 +59,14 @@ async def _verify(
     origin: str | None,
     extra: Sequence[str] = (),
 ) -> Claims:
-    if guard.dpop is None:
-        # The common case, kept short: the headers are scanned once (``authorization``, by
-        # the caller) and a Bearer-only guard never looks for a DPoP proof.
-        claims = await guard.verifier.verify_async(extract_bearer(authorization))
-    else:
-        claims = await guard.verify_request_async(
-            authorization,
-            dpop=header_values(scope, b"dpop"),
-            # RFC 9449 §4.3: the proof's htm is the request's method; a WebSocket opens with GET.
-            method=str(scope.get("method") or "GET"),
-            url=lambda: asgi_url(scope, proxies, origin=origin),
-        )
+    claims = await guard.verify_request_async(
+        authorization,  # scanned once, by the caller
+        # A Bearer-only guard never reads a DPoP proof: the headers are not scanned for one.
+        dpop=header_values(scope, b"dpop") if guard.dpop is not None else (),
+        # RFC 9449 §4.3: the proof's htm is the request's method; a WebSocket opens with GET.
+        method=str(scope.get("method") or "GET"),
+        url=lambda: asgi_url(scope, proxies, origin=origin),
+    )
     if guard.deny_list is None:
         return guard.admit(claims, extra)  # nothing to await: the scopes alone
     return await guard.admit_async(claims, extra)
