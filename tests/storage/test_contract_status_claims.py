@@ -100,7 +100,7 @@ def test_concurrent_rotations_claim_distinct_indices(store: Any) -> None:
         wide = StatusClaim(lst.list_id, (n % 4, 100 + n), 1 << 11, f"j{n}", s.sid, "a", "w", NOW)
         gate.wait()
         results.append(
-            store.rotate_refresh_token(rotation(digest("c0"), f"c{n}", NOW + 1, status=wide))
+            store.rotate_refresh_token(rotation(digest("c0"), f"next{n}", NOW + 1, status=wide))
         )
 
     threads = [threading.Thread(target=rotate, args=(n,)) for n in range(16)]
@@ -108,6 +108,7 @@ def test_concurrent_rotations_claim_distinct_indices(store: Any) -> None:
         t.start()
     for t in threads:
         t.join()
+    assert len(results) == 16  # every rotation answered; none raised in its thread
     outcomes = [r.outcome for r in results]
     assert outcomes.count(RotationOutcome.ROTATED) == 1
     assert set(outcomes) <= {RotationOutcome.ROTATED, RotationOutcome.GRACE}

@@ -15,9 +15,9 @@ type and the Trust Domain as ``aud``, so an access token never passes as one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gatehouse._record import record
 from gatehouse.txn_verify import txn_token_from_headers
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["TxnTokenCheck"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TxnTokenCheck:
     """Verify the request's ``Txn-Token`` with ``verifier``; ``required=False`` lets a
     request without one through (``txn`` is then ``None``), never a bad one."""

@@ -14,9 +14,9 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from gatehouse._record import record
 from gatehouse.cli.failure import CliFailure
 from gatehouse.cli.scaffold_text import (
     CLIENT_SECRET_FILE,
@@ -36,7 +36,7 @@ from gatehouse.jose import b64url_encode
 __all__ = ["InitResult", "initialise"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InitResult:
     config: Path
     store: Path

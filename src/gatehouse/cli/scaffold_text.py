@@ -7,7 +7,8 @@ or checked out elsewhere and keep working.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+from gatehouse._record import record
 
 __all__ = [
     "DATA_DIR",
@@ -33,7 +34,7 @@ KEK_FILE = f"{DATA_DIR}/kek"
 CLIENT_SECRET_FILE = f"{DATA_DIR}/{EXAMPLE_CLIENT_ID}.secret"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InitChoices:
     issuer: str = "http://127.0.0.1:8000"
     audience: str = EXAMPLE_AUDIENCE

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatehouse._record import record
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConfigurationError
 
@@ -31,7 +32,7 @@ ENV_ONLY = ("GATEHOUSE_STORAGE_URL", "GATEHOUSE_ISSUER_URL")  # configured witho
 (as in a container or a CI job), exactly as it configures the Lambda token service."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CliOverrides:
     """What a test (never a command-line flag) may inject: a clock, a cheap argon2 profile."""
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncGenerator, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpx
 
+from gatehouse._record import record
 from gatehouse.client.dpop_key import DPoPKey, asks_for_nonce
 from gatehouse.client.issued import MAX_RESPONSE_BYTES, IssuedToken, read_token_response
 from gatehouse.client.single_flight import SingleFlight
@@ -33,7 +34,7 @@ __all__ = ["TokenFlow", "TokenRequest"]
 _STALE = float("-inf")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenRequest:
     """One POST to a token endpoint: a form (RFC 6749 §3.2) or, for ``/login``, JSON."""
 

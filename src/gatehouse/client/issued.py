@@ -10,11 +10,12 @@ Tokens are kept out of ``repr`` so a logged object never shows one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import httpx
 
+from gatehouse._record import record
 from gatehouse.errors import (
     AccessDeniedError,
     InvalidClientError,
@@ -49,7 +50,7 @@ _ERRORS: dict[str, type[OAuthError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IssuedToken:
     """An access token (and maybe a refresh token) with the moments the cache needs.
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from gatehouse._distribution import requirement
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import ServiceSpec
 
@@ -57,7 +57,7 @@ _NEVER_SHIPPED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StagedCode:
     folder: Path
     packages: tuple[str, ...]

@@ -27,6 +27,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import Protection, ServiceSpec
 
@@ -43,7 +44,7 @@ GENERIC_AUTHORIZER = "gatehouse.deploy.lambda_authorizer.handler"
 JWT_AUTHORIZER = "GatehouseJwt"  # the services API's one HTTP API JWT authorizer
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class RouteGuard:
     """What stands in front of one route: the kind, the scopes every call needs, and for
     a Lambda authorizer its handler, how long API Gateway may reuse its answer and the

@@ -7,8 +7,9 @@ lets the template be tested from values alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import ServiceSpec
 from gatehouse.issuer.config import SIGNING_ALGORITHMS
@@ -22,7 +23,7 @@ is also deprecated by Lambda since 2026-10-31). Source: AWS Lambda Developer Gui
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeploySpec:
     """The token service and the services it protects."""
 

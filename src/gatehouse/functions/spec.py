@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 
 __all__ = [
@@ -56,7 +56,7 @@ class Protection(enum.Enum):
     LAMBDA = "lambda"  # a gatehouse Lambda authorizer function
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route:
     method: str
     path: str
@@ -87,7 +87,7 @@ def parse_route(text: str) -> Route:
     return Route(method, path)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceSpec:
     """One function behind the services' HTTP API."""
 

@@ -19,10 +19,10 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from gatehouse._record import record
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.gateway.authorizer_events import request_authorizer_event, token_authorizer_event
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AuthorizerDecision", "LambdaAuthorizer"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AuthorizerDecision:
     status: int  # 200 = allowed, 401, 403 or 500
     context: Mapping[str, Any] | None = None

@@ -16,9 +16,11 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from gatehouse._record import record
 
 __all__ = ["ACCOUNT", "API_ID", "REGION", "STAGE_V1", "STAGE_V2", "DevRequest", "proxy_event"]
 
@@ -54,7 +56,7 @@ def _extended_request_id() -> str:
     return base64.b64encode(secrets.token_bytes(12)).decode("ascii")[:15] + "="
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DevRequest:
     """One request as the gateway received it; ids and time are per request (never shared)."""
 

@@ -17,9 +17,9 @@ import string
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.functions.spec import Protection, Route, ServiceSpec, route_pattern
 from gatehouse.gateway.authorizers import LambdaAuthorizer
@@ -65,7 +65,7 @@ class InProcess:
         return self._handler(event, context)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DevFunction:
     spec: ServiceSpec
     handler: Invoker

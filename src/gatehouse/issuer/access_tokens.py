@@ -6,9 +6,9 @@ import dataclasses
 import math
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gatehouse._record import record
 from gatehouse.clock import Clock
 from gatehouse.issuer.config import IssuerConfig
 from gatehouse.issuer.scopes import format_scope
@@ -25,7 +25,7 @@ __all__ = ["AccessTokenMinter", "MintedToken", "TokenDraft"]
 MintedToken = tuple[str, dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenDraft:
     """A session's next access token before its store transaction: its ``jti`` and
     times, and the status-list claim that transaction makes (``status``), so the token

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 
+from gatehouse._record import record
 from gatehouse.clock import Clock
 from gatehouse.errors import InvalidGrantError, InvalidRequestError, LoginBusyError, StorageError
 from gatehouse.issuer.audit import AuditLog
@@ -33,7 +34,7 @@ __all__ = ["AccountManager", "PasswordLogin"]
 _BAD_LOGIN = "invalid username or password"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class PasswordLogin:
     """A right password: the account, and the attempt's give-back still to write
     (``settle``: with the new session, or by itself)."""

@@ -9,10 +9,11 @@ its TOML key, environment variable, parser and documentation row from the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.passwords import DEFAULT_PROFILE, PasswordProfile
 
@@ -43,7 +44,7 @@ def _check_issuer_url(issuer: str, development: bool) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ThrottlePolicy:
     """Failed-login backoff for one kind of key (an account, or a client address).
 
@@ -67,7 +68,7 @@ class ThrottlePolicy:
             raise ConfigurationError("free_failures must be below lockout_failures")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IssuerConfig:
     """Everything the issuer's behaviour depends on. Durations are seconds.
 

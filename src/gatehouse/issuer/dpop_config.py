@@ -9,9 +9,10 @@ dev gateway refuse the same mistakes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.jose.dpop import DPOP_ALGORITHMS
 
@@ -26,7 +27,7 @@ def _setting(doc: str) -> dict[str, Any]:
     return {"doc": doc}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DPoPConfig:
     """Token-endpoint DPoP policy; the resource-server side is ``gatehouse.dpop``."""
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import (
     ConfigurationError,
@@ -151,7 +151,7 @@ class RecipientKeys:
         self._fetched_at = now
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AudienceEncryption:
     """How tokens for one audience are encrypted: its keys and the two algorithms."""
 

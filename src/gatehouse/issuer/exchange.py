@@ -29,9 +29,9 @@ The rules, in the order they are checked (each refusal is the RFC 8693 §2.2.2 e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import (
     InvalidRequestError,
     InvalidScopeError,
@@ -59,7 +59,7 @@ SUBJECT_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE})
 ISSUABLE_TOKEN_TYPES = frozenset({ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExchangeRequest:
     """The RFC 8693 §2.1 parameters of one request (tokens kept out of ``repr``)."""
 
@@ -96,7 +96,7 @@ class ExchangeRequest:
             raise InvalidTargetError("name the target service in audience or resource")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExchangeTerms:
     """What the exchanged token will say, decided before anything is signed."""
 
@@ -114,7 +114,7 @@ class ExchangeTerms:
         return actor_chain(self.act)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExchangedToken:
     """The RFC 8693 §2.2.1 answer: an access token, no refresh token."""
 

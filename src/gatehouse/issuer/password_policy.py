@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError, WeakPasswordError
 
 __all__ = ["MAX_BREACHED_FILE_BYTES", "NIST_MIN_LENGTH", "PasswordPolicy"]
@@ -33,7 +34,7 @@ def _sha1(password: str) -> str:
     return hashlib.sha1(password.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PasswordPolicy:
     min_length: int = NIST_MIN_LENGTH
     breached_plain: frozenset[str] = field(default_factory=frozenset, repr=False)

@@ -14,13 +14,13 @@ import base64
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import argon2
 import argon2.low_level
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gatehouse._record import record
 from gatehouse.errors import InvalidRequestError
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ MAX_PASSWORD_CHARS = 1024
 """Longer inputs are refused before hashing: argon2 would accept them, at a cost."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PasswordProfile:
     """argon2id parameters. ``memory_cost`` is in KiB."""
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.storage.records import ClientRecord
 
 __all__ = ["AccessTokenResponse", "RegisteredClient", "TokenPair"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccessTokenResponse:
     """An access token alone (client credentials: no refresh token, RFC 6749 §4.4.3)."""
 
@@ -33,7 +33,7 @@ class AccessTokenResponse:
         return f"AccessTokenResponse(scope={self.scope!r}, expires_in={self.expires_in})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TokenPair:
     """An access token and the refresh token of its session."""
 
@@ -59,7 +59,7 @@ class TokenPair:
         return f"TokenPair(sid={self.sid!r}, scope={self.scope!r}, expires_in={self.expires_in})"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RegisteredClient:
     """A newly registered client and its secret, shown this once and never stored."""
 

@@ -6,9 +6,10 @@ environment variable, parser and documentation row), as for ``[issuer]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 
 __all__ = ["StatusListConfig"]
@@ -18,7 +19,7 @@ def _setting(doc: str) -> dict[str, Any]:
     return {"doc": doc}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusListConfig:
     enabled: bool = field(
         default=True,

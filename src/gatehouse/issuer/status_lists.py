@@ -27,9 +27,9 @@ import math
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.clock import Clock
 from gatehouse.errors import ConflictError, StorageError
 from gatehouse.issuer.config import IssuerConfig
@@ -56,7 +56,7 @@ eight are taken with probability <= 1/256 (then a new claim, with new draws)."""
 _ROUNDS = 6
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServedStatusList:
     """One built list token and what the HTTP layer sends with it."""
 

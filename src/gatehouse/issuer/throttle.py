@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from gatehouse._record import record
 from gatehouse.clock import Clock
 from gatehouse.errors import StorageError, ThrottledError
 from gatehouse.issuer.audit import AuditLog
@@ -81,7 +81,7 @@ def lock_schedule(policy: ThrottlePolicy) -> tuple[float, ...]:
     return tuple(steps)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reserved:
     """``reserve``'s answer: whether the account was read with the reservation
     (``read``), and if so the account (None: no such username)."""

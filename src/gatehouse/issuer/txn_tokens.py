@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import InvalidRequestError, InvalidScopeError, InvalidTargetError
 from gatehouse.issuer.scopes import format_scope, parse_scope
 from gatehouse.storage.records import ClientRecord
@@ -67,7 +67,7 @@ def parse_json_object(text: str | None, name: str) -> dict[str, Any] | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TxnSubject:
     """The verified subject of a Txn-Token request and what kind it was."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from gatehouse._record import record
 from gatehouse.adapters.bearer import read_credentials
 from gatehouse.errors import InvalidClientError, InvalidRequestError, TokenError
 from gatehouse.service.forms import optional_str
@@ -27,7 +28,7 @@ NONE = "none"
 MAX_CREDENTIAL_CHARS = 2048
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PresentedClient:
     """Credentials as presented, not yet checked."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError, LoginBusyError
 from gatehouse.service.settings import HttpSettings
 
@@ -22,7 +22,7 @@ __all__ = ["ServiceContext", "context_of", "remote_addr", "service_context"]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceContext:
     """The token service, the HTTP settings and what answers ``/health``, for a handler."""
 

@@ -29,10 +29,10 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Literal
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.service.settings import Settings
 
@@ -57,7 +57,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServeOptions:
     """How to serve: where, how many processes, whom to trust, how long to drain."""
 
@@ -98,7 +98,7 @@ class ServeOptions:
                     ) from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppFromSettings:
     """A picklable app factory: each worker process builds the token service from settings."""
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.issuer.config import SIGNING_ALGORITHMS, IssuerConfig
 from gatehouse.issuer.dpop_config import DPoPConfig
@@ -81,7 +82,7 @@ if TYPE_CHECKING:  # the functions model is imported only when a file has [[func
     from gatehouse.functions.spec import ServiceSpec
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """Everything the parts need; one immutable value per process."""
 

@@ -17,10 +17,10 @@ docs/jwe.md's table is rendered from this class (a test holds it). An array, lik
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.errors import ConfigurationError, KeySourceError
 from gatehouse.issuer.encryption import AudienceEncryption, RecipientKeys
@@ -32,7 +32,7 @@ TABLE = "encryption"
 _URL_SCHEMES = ("https://", "http://127.0.0.1:", "http://localhost:")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EncryptionSettings:
     """One encrypted audience: where its public encryption keys are, and the algorithms."""
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError, UnknownSettingError
 
 __all__ = [
@@ -72,7 +72,7 @@ def setting(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """One setting, as derived from its field."""
 

@@ -9,17 +9,18 @@ that need only the table's own values live in ``__post_init__``, so every consum
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from gatehouse._distribution import install_hint, requirement
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 from gatehouse.service.settings_schema import setting
 
 __all__ = ["DevSettings", "HttpSettings", "KeysSettings", "StorageSettings"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StorageSettings:
     url: str = setting(
         doc="`sqlite:///relative/path.db` (relative to the folder of `gatehouse.toml`; the"
@@ -78,7 +79,7 @@ class StorageSettings:
             raise ConfigurationError("connect_timeout must be between 0 and 60 seconds")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeysSettings:
     kek_file: str | None = setting(
         None,
@@ -97,7 +98,7 @@ class KeysSettings:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HttpSettings:
     max_body_bytes: int = setting(
         16 * 1024,
@@ -186,7 +187,7 @@ def _check_networks(entries: tuple[str, ...]) -> None:
             ) from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DevSettings:
     host: str = setting("127.0.0.1", doc="`gatehouse dev`: the interface to listen on.")
     port: int = setting(

@@ -10,9 +10,9 @@ of ``pool_size`` connections per process; Redis keys start with ``redis_prefix``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from gatehouse._record import record
 from gatehouse.clock import Clock
 from gatehouse.errors import ConfigurationError, StorageError
 from gatehouse.service.settings import StorageSettings
@@ -24,7 +24,7 @@ _POSTGRES = ("postgresql://", "postgres://")
 _REDIS = ("redis://", "rediss://", "unix://")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenStores:
     """The ports for ``TokenService`` and the adapters behind them (to ping and close)."""
 

@@ -24,8 +24,9 @@ login commits twice, once before the hash and once after.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from gatehouse._record import record
 
 if TYPE_CHECKING:
     from gatehouse.storage.records import AccountRecord, RefreshTokenRecord, SessionRecord
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reservation:
     """What ``reserve_attempt`` decided.
 
@@ -59,7 +60,7 @@ class Reservation:
     locked_until: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attempt:
     """One key an attempt is counted on, with that key's window and lock schedule."""
 
@@ -68,7 +69,7 @@ class Attempt:
     locks: tuple[float, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settlement:
     """What a correct password gives back: each ``cleared`` key (the account) forgets
     its counter and lock; each ``released`` key (the address, whose other failures stay
@@ -85,7 +86,7 @@ class Settlement:
             raise ValueError("a key is either cleared or released, not both")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Found:
     """A key's row as a reservation found it, its row lock held: ``count`` and
     ``started`` (the window's start) and the lock in force, if any."""
@@ -95,7 +96,7 @@ class Found:
     held: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Counted:
     """A write ``decide_attempts`` asks for: the key's new count and window start, and
     the lock it earned (None: no lock)."""

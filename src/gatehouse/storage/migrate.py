@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gatehouse._record import record
 from gatehouse.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ SCHEMA_VERSION_DDL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Migration:
     """One ``NNNN_name.sql`` file, read."""
 

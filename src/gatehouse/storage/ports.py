@@ -24,9 +24,9 @@ PostgreSQL) also implements ``AttemptBatches`` and ``SettlingStore``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from gatehouse._record import record
 from gatehouse.storage.attempts import (
     Attempt,
     AttemptBatches,
@@ -315,7 +315,7 @@ class FullStore(
     """An adapter that implements every port (memory, SQLite, PostgreSQL)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stores:
     """One object per port: what ``TokenService`` is built from."""
 

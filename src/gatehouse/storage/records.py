@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from gatehouse._record import record
 from gatehouse.storage.status_records import StatusClaim
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccountRecord:
     """A person (or robot) who logs in with a password.
 
@@ -55,7 +55,7 @@ class AccountRecord:
     password_changed_at: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SessionRecord:
     """A login and every refresh token rotated from it: the refresh *family* (``sid``).
 
@@ -87,7 +87,7 @@ class SessionRecord:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RefreshTokenRecord:
     """One refresh token of a family, known only by the SHA-256 of its text.
 
@@ -130,7 +130,7 @@ class RotationOutcome(enum.Enum):
     """The session passed its idle or absolute expiry. Nothing was written."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RotationRequest:
     """Everything a store needs to rotate a refresh token atomically.
 
@@ -155,7 +155,7 @@ class RotationRequest:
     admit: Callable[[SessionRecord], StatusClaim | None] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RotationResult:
     """The outcome plus the rows as they are after the transaction.
 
@@ -174,7 +174,7 @@ class RotationResult:
     account: AccountRecord | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ClientRecord:
     """A registered OAuth client.
 
@@ -205,7 +205,7 @@ class KeyState(enum.Enum):
     REMOVED = "removed"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SigningKeyRecord:
     """A signing key; the private half only ever sealed under the KEK.
 
@@ -224,7 +224,7 @@ class SigningKeyRecord:
     state_changed_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeyTransition:
     """Move key ``kid`` from ``from_state`` to ``to_state`` at ``at`` (compare-and-set)."""
 

@@ -12,8 +12,8 @@ family (Supabase-style immediate-parent grace; anything else is reuse, as in Hyd
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
+from gatehouse._record import record
 from gatehouse.storage.records import (
     REUSE_REASON,
     RefreshTokenRecord,
@@ -28,7 +28,7 @@ from gatehouse.storage.status_records import StatusClaim
 __all__ = ["REUSE_REASON", "RotationDecision", "decide_rotation"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RotationDecision:
     """What to write: ``session`` if it differs from the row read, ``write_token`` to
     replace the presented row, ``insert`` as a new row, ``claim`` the new access

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
+
+from gatehouse._record import record
 
 __all__ = ["SQLITE", "Dialect", "Statements", "postgres_dialect"]
 
@@ -34,7 +35,7 @@ _FUNCTION = re.compile(r"\b(GREATEST|LEAST)\(")
 _SQLITE_FUNCTIONS = {"GREATEST": "MAX", "LEAST": "MIN"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dialect:
     """``name`` (the migrations folder), ``mark`` (the placeholder), ``qualifier``
     (what goes before a table name) and whether two-value GREATEST/LEAST are SQLite's

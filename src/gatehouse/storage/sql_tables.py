@@ -22,9 +22,9 @@ import enum
 import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from gatehouse._record import record
 from gatehouse.storage.records import (
     AccountRecord,
     ClientRecord,
@@ -61,7 +61,7 @@ R = TypeVar("R")
 Row = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Codec:
     """How one column's value travels: ``encode`` record → driver, ``decode`` back.
     None means the driver's value is the record's value."""
@@ -130,7 +130,7 @@ def _row_of(names: Sequence[str], codecs: Mapping[str, Codec]) -> Callable[[Any]
     return encoded
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Update:
     """``UPDATE $table SET a = ?, b = ? WHERE key = ? [AND …]`` and ``params(record)``:
     the SET values, then the key values, taken from the record."""

@@ -11,7 +11,8 @@ committed with the revocation, mirrored to the deny-list store after commit.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from gatehouse._record import record
 
 __all__ = [
     "ClaimOutcome",
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusListRecord:
     """One list; ``list_id`` is never reused, a retired list keeps its row."""
 
@@ -35,7 +36,7 @@ class StatusListRecord:
     retired_at: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusEntryRecord:
     """One claimed index: the token (``jti``) and what it was issued under."""
 
@@ -49,7 +50,7 @@ class StatusEntryRecord:
     status: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusClaim:
     """An index to claim for one access token INSIDE the transaction that mints it (the
     session's creation or its refresh rotation), so a token costs no commit of its own.
@@ -75,7 +76,7 @@ class StatusClaim:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PendingDenial:
     """A committed deny-list entry not yet mirrored. ``expires_at`` is the latest ``exp``
     known of the tokens it covers (for a ``sid``: the revocation time; the issuer adds its
