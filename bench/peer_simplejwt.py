@@ -49,6 +49,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from proc_cpu import cpu_seconds, process_tree
+
 BENCH_DIR = Path(__file__).resolve().parent
 GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 POSTGRES = os.environ.get("GATEHOUSE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -150,41 +152,9 @@ def _wait_ready(peer: Peer, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{peer.name} did not start")
 
 
-# --- CPU time per request (Linux /proc) ----------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _stat(pid: int | str) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    return text.rpartition(")")[2].split()  # after "pid (comm)": state, ppid, ...
-
-
-def _process_tree(root: int) -> set[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (fields := _stat(entry)) is not None:
-            parents[int(entry)] = int(fields[1])
-    tree, grown = {root}, True
-    while grown:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= more
-        grown = bool(more)
-    return tree
-
-
-def _cpu_seconds(pids: set[int]) -> float:
-    """User plus system time of ``pids`` (every thread), in seconds."""
-    fields = [f for f in map(_stat, pids) if f is not None]
-    return sum(int(f[11]) + int(f[12]) for f in fields) / TICKS
-
-
 def _serving_pids(peer: Peer, url: str) -> set[int]:
     """The server's processes and its PostgreSQL backends."""
-    pids = _process_tree(peer.pid) if peer.pid and Path("/proc").is_dir() else set()
+    pids = process_tree(peer.pid) if peer.pid and Path("/proc").is_dir() else set()
     if peer.appname is not None and pids:
         import psycopg
 
@@ -210,13 +180,13 @@ def _wrk(
         with ThreadPoolExecutor(4) as pool:
             extra = ["--", str(threads), *pool.map(lambda _: _login_token(peer), range(need))]
     before = _serving_pids(peer, url)  # measured around wrk alone: not the logins above
-    cpu_before = _cpu_seconds(before)
+    cpu_before = cpu_seconds(before)
     done = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", str(script),
          f"http://127.0.0.1:{peer.port}", *extra],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    cpu = _cpu_seconds(before | _serving_pids(peer, url)) - cpu_before  # new backends: all
+    cpu = cpu_seconds(before | _serving_pids(peer, url)) - cpu_before  # new backends: all
     rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", done.stdout)
     count = re.search(r"(\d+) requests in", done.stdout)
