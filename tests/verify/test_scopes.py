@@ -24,6 +24,19 @@ def test_missing_scope(keys: dict[str, JWK], make_verifier: MakeVerifier) -> Non
     assert exc.required == ("orders:read", "orders:admin")
 
 
+def test_missing_scope_named_when_the_scopes_come_from_a_generator(
+    keys: dict[str, JWK], make_verifier: MakeVerifier
+) -> None:
+    """The error names what was required even when the scopes were a one-pass iterable."""
+    token = encode_jwt(claims_at(NOW, scope="orders:read"), keys["ES256"], "ES256")
+    verifier = make_verifier(keys["ES256"])
+    needed = ["orders:read", "orders:admin"]
+    with pytest.raises(InsufficientScopeError) as info:
+        verifier.verify(token, scopes=(s for s in needed))
+    assert info.value.required == ("orders:read", "orders:admin")
+    assert verifier.verify(token, scopes=(s for s in ["orders:read"]))["sub"]
+
+
 @pytest.mark.parametrize(
     ("claims", "required", "ok"),
     [
