@@ -8,11 +8,8 @@ attempt costs no key anything. On PostgreSQL a login is two round trips, two com
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import psycopg
 import pytest
 from issuer_helpers import make_config
 
@@ -23,6 +20,7 @@ from gatehouse.issuer import KeyEncryptionKey, ThrottlePolicy, TokenService
 from gatehouse.storage.memory import MemoryStore
 from gatehouse.storage.ports import Stores
 from gatehouse.storage.sqlite import SQLiteStore
+from libpq_trace import wire_trace
 
 POLICY = ThrottlePolicy(
     window=600,
@@ -127,17 +125,9 @@ def test_a_postgres_login_is_two_round_trips_and_two_commits(
         svc = _guarded(Stores.single(pg), kek, clock)
         svc.bootstrap()
         svc.login("alice", "correct horse", remote_addr=ADDR)  # keys and statements warm
-        with tempfile.TemporaryFile("w+") as trace:
-            with pg._pool.connection() as conn:  # the pool's one connection
-                conn.pgconn.trace(trace.fileno())
-                conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        with wire_trace(pg._pool) as sent:  # the pool's one connection
             for _ in range(3):
                 svc.login("alice", "correct horse", remote_addr=ADDR)
-            with pg._pool.connection() as conn:
-                conn.pgconn.untrace()
-            trace.flush()
-            os.lseek(trace.fileno(), 0, os.SEEK_SET)
-            sent = [line.split("\t") for line in trace.read().splitlines()]
     frontend = [fields[2].strip() for fields in sent if fields[0] == "F"]
     assert frontend.count("Sync") == 2 * 3
     assert frontend.count("Execute") == 3 * 3  # row locks + account, decision, session

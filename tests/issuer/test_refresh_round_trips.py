@@ -5,7 +5,6 @@ trace of the store's one connection, so load on the machine cannot change the fi
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,26 +13,9 @@ from issuer_helpers import make_config, open_store
 from gatehouse import ManualClock
 from gatehouse.issuer import KeyEncryptionKey, TokenService
 from gatehouse.storage.ports import Stores
+from libpq_trace import round_trips, wire_trace
 
 pytestmark = pytest.mark.postgres
-
-
-def _exchanges(trace: str) -> tuple[int, int]:
-    """(round trips, statements) in a libpq trace: a round trip is the client waiting
-    for the server, i.e. each run of frontend messages followed by a backend one."""
-    trips = statements = 0
-    previous = ""
-    for line in trace.splitlines():
-        fields = line.split("\t")
-        if len(fields) < 4:
-            continue
-        side, message = fields[1], fields[3].split(" ")[0]
-        if side == "B" and previous == "F":
-            trips += 1
-        if side == "F" and message in ("Execute", "Query"):
-            statements += 1
-        previous = side
-    return trips, statements
 
 
 def test_a_refresh_is_two_round_trips(tmp_path: Path) -> None:
@@ -51,15 +33,7 @@ def test_a_refresh_is_two_round_trips(tmp_path: Path) -> None:
         for _ in range(6):  # the signing key cached, the statements prepared
             clock.advance(1)
             token = service.refresh(token, client_id=first_party).refresh_token
-        trace = tmp_path / "libpq.trace"
-        with store._pool.connection() as conn:  # the pool's only connection
-            fd = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            conn.pgconn.trace(fd)
-        try:
+        with wire_trace(store._pool) as wire:  # the pool's only connection
             pair = service.refresh(token, client_id=first_party)
-        finally:
-            with store._pool.connection() as conn:
-                conn.pgconn.untrace()
-            os.close(fd)
         assert pair.refresh_token != token
-        assert _exchanges(trace.read_text(encoding="utf-8")) == (2, 4)
+        assert round_trips(wire) == (2, 4)

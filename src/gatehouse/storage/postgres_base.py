@@ -257,6 +257,24 @@ class PostgresBase(SQLSeam):
     def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         return self._read(template, params)  # autocommit: the statement is atomic alone
 
+    def _execute_cache(self, template: str, params: Sequence[object] = ()) -> int:
+        """One statement in its own transaction that commits without waiting for the WAL
+        flush (``SET LOCAL synchronous_commit TO OFF``: PostgreSQL's asynchronous commit,
+        for this transaction alone). Still one round trip (BEGIN, SET, the statement and
+        COMMIT travel in one pipeline), minus the flush (0.3-0.4 ms on a local disk).
+        Atomic and consistent as ever; a server crash may forget what committed in the
+        last ~3 × ``wal_writer_delay``. For the DPoP replay cache only, where that
+        forgets proofs a client used in those few hundred ms (each is bound to one key,
+        method and URL, and expires in ``[dpop] max_age``), as a Redis replay cache
+        without persistence forgets them all."""
+        query = self._sql(template)
+
+        def work(conn: Connection) -> psycopg.Cursor[Any]:
+            conn.execute(b"SET LOCAL synchronous_commit TO OFF")
+            return conn.execute(query, params)
+
+        return self._pipelined(work).rowcount
+
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         def transaction(conn: Connection) -> T:
             with conn.transaction():

@@ -44,7 +44,8 @@ class SQLReplay(SQLSeam):
     def first_use(self, key: str, *, expires_at: float, now: float) -> bool:
         if not (math.isfinite(expires_at) and math.isfinite(now)):
             raise ValueError("expires_at and now must be finite")
-        written = self._execute(_FIRST_USE, (key, expires_at, now)) == 1
+        # A cache write (``_execute_cache``): on PostgreSQL it skips the WAL flush wait.
+        written = self._execute_cache(_FIRST_USE, (key, expires_at, now)) == 1
         if written and key.endswith("A"):
             self.purge_replay(now=now, limit=PURGE_BATCH)
         return written

@@ -9,6 +9,10 @@ and renders it for its dialect. Three shapes of work cover every port method:
   (``_execute_returning``: the rows its ``RETURNING`` clause gives). SQLite wraps it in
   ``BEGIN IMMEDIATE`` so a writer never waits half-way; PostgreSQL sends it in
   autocommit: one round trip, retried on a deadlock or serialization failure;
+* ``_execute_cache``: like ``_execute``, for a write whose loss in a crash only forgets
+  a cache entry (the DPoP replay cache): PostgreSQL commits it without waiting for the
+  WAL flush (``synchronous_commit = off`` for that transaction alone), SQLite as any
+  write (its WAL at ``synchronous = NORMAL`` never waits for one at commit);
 * ``_transaction``: several statements, all or none. ``work`` may run more than once
   (PostgreSQL retries it when the server guarantees nothing was written), so it must
   only talk to the database through the ``Transaction`` it is given.
@@ -48,6 +52,9 @@ class SQLSeam:
 
     def _execute_returning(self, template: str, params: Sequence[object] = ()) -> list[Row]:
         raise NotImplementedError
+
+    def _execute_cache(self, template: str, params: Sequence[object] = ()) -> int:
+        return self._execute(template, params)
 
     def _transaction(self, work: Callable[[Transaction], T]) -> T:
         raise NotImplementedError
