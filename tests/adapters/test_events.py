@@ -12,8 +12,6 @@ from gatehouse.errors import ConfigurationError
 
 from .conftest import load_event
 
-EVENTS = Path(__file__).resolve().parents[3] / "shared" / "events"
-
 
 @pytest.mark.parametrize(
     ("name", "family", "method", "path", "multi"),
@@ -53,11 +51,11 @@ def test_non_http_events_are_configuration_errors(event: object) -> None:
         HttpEvent.from_dict(event)
 
 
-def test_every_recorded_http_event_has_a_family() -> None:
+def test_every_recorded_http_event_has_a_family(shared_dir: Path) -> None:
     """No recorded proxy event falls outside the three families."""
     names = [
         p
-        for p in EVENTS.glob("*/*.json")
+        for p in (shared_dir / "events").glob("*/*.json")
         if "response" not in p.name and "type" not in json.loads(p.read_text())
     ]
     assert names
