@@ -1,6 +1,6 @@
 """``@record``: a frozen, slotted dataclass that costs a fraction of one at import.
 
-Why not ``@record`` itself: the standard library writes the
+Why not ``@dataclass(frozen=True, slots=True)`` itself: the standard library writes the
 source of six methods per class (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
 ``__setattr__``, ``__delattr__``) and compiles each with ``exec``. The token service
 declares some forty such records on its Lambda path, and those compiles were 55 of the
@@ -20,7 +20,7 @@ place:
   constructed, so a record a process never builds never pays for it, and one it builds
   costs what a dataclass costs from then on.
 
-``tests/test_record.py`` holds each of these against ``@record``.
+``tests/test_record.py`` holds each of these against ``@dataclass(frozen=True, slots=True)``.
 A leaf, like ``_lazy``: every layer may read it.
 """
 

@@ -2,7 +2,7 @@
 
 ``SQLSeam`` is what ``SQLCounters`` and ``SQLStore`` call; ``SQLiteBase`` and
 ``PostgresBase`` implement it. Every call takes a template (``storage.sql_dialect``)
-and renders it for its dialect. Three shapes of work cover every port method:
+and renders it for its dialect. These shapes of work cover every port method:
 
 * ``_read``: one query, its rows;
 * ``_execute``: one statement that is atomic by itself, and how many rows it changed
