@@ -302,9 +302,8 @@ class Verifier:
 
     @staticmethod
     def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
-        required = (scopes,) if isinstance(scopes, str) else scopes
-        if required.__class__ is not tuple:  # a generator would be spent by the check
-            required = tuple(required)
+        # A tuple first (as DPoPVerifier does): a generator would be spent by the check.
+        required = (scopes,) if isinstance(scopes, str) else tuple(scopes)
         if not claims._has_scopes(required):
             # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
             raise InsufficientScopeError(
