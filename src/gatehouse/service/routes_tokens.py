@@ -81,7 +81,7 @@ async def _dpop_jkt(ctx: ServiceContext, request: Request, path: str) -> str | N
     dpop = request.headers.getlist("dpop")
     if not dpop:
         return None
-    return await ctx.call(_checked_jkt, ctx, dpop, path)
+    return await ctx.call(ctx.service.check_dpop_proof, dpop, path=path)
 
 
 @guarded
