@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from harness import free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 CONFIG = """[issuer]
@@ -59,12 +60,6 @@ def _bootstrap(env: dict[str, str]) -> None:
     settings = load_settings(env["GATEHOUSE_CONFIG"], environ=env)
     with build_stores(settings) as stores:
         build_token_service(settings, stores, bootstrap=True).create_account("bench", PASSWORD)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss_mb(pid: int) -> float:
@@ -128,7 +123,7 @@ def _p(samples: list[float], q: float) -> float:
 
 
 def run(args: argparse.Namespace, env: dict[str, str], cwd: Path) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -37,18 +37,17 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import free_port, pg_schemas, wait_answering
 from proc_cpu import cpu_seconds, process_tree
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -110,12 +109,6 @@ def _simplejwt_peer(port: int) -> Peer:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _post(peer: Peer, path: str, body: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=60)
     try:
@@ -134,22 +127,6 @@ def _login_token(peer: Peer) -> str:
     if match is None:
         raise SystemExit(f"{peer.name} login returned no refresh token")
     return match.group(1)
-
-
-def _wait_ready(peer: Peer, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{peer.name} server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=5)
-            conn.request("GET", peer.login_path)
-            conn.getresponse().read()  # any answer (405) means it serves
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{peer.name} did not start")
 
 
 def _serving_pids(peer: Peer, url: str) -> set[int]:
@@ -197,21 +174,6 @@ def _wrk(
 
 
 # --- databases and servers ----------------------------------------------------------
-
-
-@contextmanager
-def _schemas(url: str, names: list[str]) -> Iterator[None]:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f'CREATE SCHEMA "{name}"'.encode())
-    try:
-        yield
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            for name in names:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'.encode())
 
 
 def _gatehouse_env(backend: str, workdir: Path, schema: str, url: str) -> dict[str, str]:
@@ -269,7 +231,7 @@ def _servers(
     dj_env = _django_env(backend, workdir, f"{schema}_dj", url)
     _prepare_gatehouse(gh_env)
     subprocess.run([sys.executable, "-c", DJANGO_PREPARE], env=dj_env, check=True)
-    gh, dj = _gatehouse_peer(_free_port()), _simplejwt_peer(_free_port())
+    gh, dj = _gatehouse_peer(free_port()), _simplejwt_peer(free_port())
     if backend == "postgres":  # the application_name each side's connections carry
         gh = dataclasses.replace(gh, appname=f"gatehouse:{schema}_gh"[:63])
         dj = dataclasses.replace(dj, appname=f"simplejwt:{schema}_dj"[:63])
@@ -288,7 +250,7 @@ def _servers(
     ]  # fmt: skip
     try:
         for peer, proc in zip((gh, dj), procs, strict=True):
-            _wait_ready(peer, proc)
+            wait_answering(peer.port, peer.login_path, proc, peer.name)
         yield [
             dataclasses.replace(p, pid=proc.pid) for p, proc in zip((gh, dj), procs, strict=True)
         ]
@@ -305,7 +267,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[str]:
         workdir = Path(tmp)
         names = [f"{args.schema}_gh", f"{args.schema}_dj"] if backend == "postgres" else []
         with (
-            _schemas(args.postgres, names) if names else _nothing(),
+            pg_schemas(args.postgres, names) if names else _nothing(),
             _servers(backend, args.workers, workdir, args.schema, args.postgres) as peers,
         ):
             for op in args.ops:

@@ -26,7 +26,6 @@ import http.client
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from harness import free_port
 
 PATH = "/.well-known/jwks.json"
 BENCH_DIR = Path(__file__).resolve().parent
@@ -62,12 +63,6 @@ def _bootstrap(env: dict[str, str]) -> None:
     settings = load_settings(env["GATEHOUSE_CONFIG"], environ=env)
     with build_stores(settings) as stores:
         build_token_service(settings, stores, bootstrap=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _command(kind: str, choice: str, workers: int, port: int) -> list[str]:
@@ -137,7 +132,7 @@ def run(workers: int, rounds: int, seconds: float, env: dict[str, str], cwd: Pat
     contenders = [
         (kind, choice) for kind in ("uvicorn", "serve") for choice in ("asyncio/h11", "auto")
     ]
-    ports = {c: _free_port() for c in contenders}
+    ports = {c: free_port() for c in contenders}
     procs = [
         subprocess.Popen(
             _command(*c, workers, ports[c]),

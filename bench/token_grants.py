@@ -35,34 +35,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
+from harness import free_port, pg_schemas, wait_answering
+
 ISSUER = "https://issuer.example"
 USER, PASSWORD = "alice", "correct horse battery staple"
 GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _schema(url: str | None) -> Iterator[str]:
+    """A throw-away schema's name (created and dropped on PostgreSQL; unused on SQLite)."""
     name = f"bench_grants_{secrets.token_hex(4)}"
     if url is None:
         yield name
         return
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{name}"'.encode())
-    try:
+    with pg_schemas(url, [name]):
         yield name
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'.encode())
 
 
 def _prepare(workdir: Path, store: str, schema: str) -> tuple[dict[str, str], str, str]:
@@ -142,35 +130,19 @@ class _Client:
         return times
 
 
-def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gatehouse serve exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/health")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gatehouse serve did not start")
-
-
 def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp, _schema(args.postgres) as schema:
         workdir = Path(tmp)
         store = args.postgres or f"sqlite:///{workdir / 'gatehouse.db'}"
         env, client_id, secret = _prepare(workdir, store, schema)
-        port = _free_port()
+        port = free_port()
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         proc = subprocess.Popen(
             [GATEHOUSE, "serve", "--workers", "1", "--port", str(port)],
             env=env, cwd=workdir, **quiet,  # type: ignore[call-overload]
         )  # fmt: skip
         try:
-            _wait_ready(port, proc)
+            wait_answering(port, "/health", proc, "gatehouse serve", timeout=60)
             client = _Client(port, client_id, secret)
             contenders: dict[str, Callable[[], list[float]]] = {
                 f"{grant}{' + DPoP' if dpop else ''}": (
