@@ -144,9 +144,12 @@ def main() -> None:
         default="redis://127.0.0.1:6379/0",
         help="Redis URL for the shared replay cache ('' to skip)",
     )
+    parser.add_argument(
+        "--redis-prefix", default="gh_bench", help="key prefix (a random suffix is added)"
+    )
     args = parser.parse_args()
     redis_cache = None
-    prefix = f"gh_bench:{secrets.token_hex(4)}:"
+    prefix = f"{args.redis_prefix}:{secrets.token_hex(4)}:"
     if args.redis:
         from gatehouse.storage.redis_dpop import RedisReplayCache
 

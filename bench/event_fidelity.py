@@ -12,6 +12,7 @@ names as it received them), to show the before/after counts.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import subprocess
 import sys
@@ -72,9 +73,12 @@ def events_at(revision: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    verbose = "-v" in args
-    events = events_at(args[args.index("--at") + 1]) if "--at" in args else sample_events()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", action="store_true", help="list the key paths")
+    parser.add_argument("--at", metavar="REV", help="measure the events.py of commit REV")
+    args = parser.parse_args()
+    verbose = args.v
+    events = events_at(args.at) if args.at else sample_events()
     totals = [0, 0, 0]
     for kind in KINDS:
         counts = compare(kind, events[kind], SHARED / "events")

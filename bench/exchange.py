@@ -138,6 +138,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--schema", default="gh_bench", help="PostgreSQL schema prefix (a random suffix is added)"
+    )
     args = parser.parse_args()
     print(f"requests/s, median of {args.rounds} rounds, {args.clients} keep-alive clients")
     print(f"{'store':10} {'exchange/s':>14} {'client_credentials/s':>20} {'ratio':>8}")
@@ -147,7 +150,7 @@ def main() -> None:
         return
     import psycopg
 
-    schema = f"gh_bench_{secrets.token_hex(4)}"
+    schema = f"{args.schema}_{secrets.token_hex(4)}"
     try:
         _measure(
             "PostgreSQL",

@@ -14,11 +14,11 @@ The overhead is gateway p50 minus plain p50. Also printed: the worker round trip
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -101,7 +101,9 @@ def p(samples: list[float], q: float) -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=2000, help="requests per sample")
+    n = parser.parse_args().n
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "benchfn.py").write_text(HANDLER)
         specs = services_from_document(

@@ -43,9 +43,9 @@ GATEHOUSE = str(Path(sys.executable).parent / "gatehouse")
 
 
 @contextmanager
-def _schema(url: str | None) -> Iterator[str]:
+def _schema(url: str | None, prefix: str) -> Iterator[str]:
     """A throw-away schema's name (created and dropped on PostgreSQL; unused on SQLite)."""
-    name = f"bench_grants_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     if url is None:
         yield name
         return
@@ -131,7 +131,7 @@ class _Client:
 
 
 def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp, _schema(args.postgres) as schema:
+    with tempfile.TemporaryDirectory() as tmp, _schema(args.postgres, args.schema) as schema:
         workdir = Path(tmp)
         store = args.postgres or f"sqlite:///{workdir / 'gatehouse.db'}"
         env, client_id, secret = _prepare(workdir, store, schema)
@@ -175,6 +175,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per batch")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--schema", default="bench_grants", help="schema prefix (a random suffix is added)"
+    )
     run(parser.parse_args())
 
 
