@@ -1,4 +1,5 @@
-"""A real JWKS server on 127.0.0.1 whose answers, headers and delays each test scripts."""
+"""A real JWKS server on 127.0.0.1 whose answers, headers and delays each test scripts,
+and the small helpers the RemoteJWKS tests (test_remote_*.py) share."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from gatehouse.clock import ManualClock
 from gatehouse.jose.jwk import JWK
 from gatehouse.keys.fetch import FetchResult, UrllibFetcher
+from gatehouse.keys.remote import RemoteJWKS
 from serving_thread import LoopbackHTTPServer, QuietHandler, serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
@@ -104,6 +106,20 @@ def jwks_server(_running_server: _Server) -> Iterator[JWKSServer]:
 def es_keys() -> tuple[JWK, JWK, JWK]:
     """Three ES256 private keys with distinct thumbprint kids."""
     return JWK.generate("ES256"), JWK.generate("ES256"), JWK.generate("ES256")
+
+
+# --- shared by the RemoteJWKS tests (test_remote_*.py) -------------------------------
+
+Keys = tuple[JWK, JWK, JWK]
+
+
+def _remote(server: JWKSServer, clock: ManualClock, **options: object) -> RemoteJWKS:
+    return RemoteJWKS(server.url(), clock=clock, **options)  # type: ignore[arg-type]
+
+
+def _kid(key: JWK) -> str:
+    assert key.kid is not None
+    return key.kid
 
 
 # --- watching single flight through the seams RemoteJWKS already has ----------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -12,6 +13,8 @@ ISSUER = "https://issuer.example"
 API = "https://api.example"
 PASSWORD = "correct horse battery"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON_TYPE = {"Content-Type": "application/json"}
+LOGIN = json.dumps({"username": "alice", "password": PASSWORD})
 
 
 def login(http: httpx.Client, **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A token service stack for tests: settings, stores, service, app and who is registered.
+"""A token service stack for tests: settings, stores, service, app and who is registered,
+and the inline Lambda dispatch over it.
 
 Importable from any test folder (``from service_stack import make_stack``) so the
 end-to-end tests can start the token service beside protected services.
@@ -6,6 +7,7 @@ end-to-end tests can start the token service beside protected services.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from gatehouse.issuer import FAST_TEST_PROFILE, TokenService
 from gatehouse.jose import b64url_encode
 from gatehouse.service.app import create_app
 from gatehouse.service.compose import build_stores, build_token_service
+from gatehouse.service.lambda_dispatch import LambdaDispatch
 from gatehouse.service.settings import Settings, load_settings
 from gatehouse.service.store_urls import OpenStores
 
@@ -65,3 +68,9 @@ def make_stack(tmp_path: Path, **env: str) -> Stack:
     return Stack(
         settings, stores, service, clock, app, registered.client.client_id, registered.client_secret
     )
+
+
+def _dispatch_over(stack: Stack) -> LambdaDispatch:
+    """The dispatch over the stack's own context (inline, as Lambda builds it)."""
+    context = dataclasses.replace(stack.app.state.gatehouse, inline=True)  # type: ignore[attr-defined]
+    return LambdaDispatch(context, lambda: stack.app)  # type: ignore[arg-type, return-value]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -19,24 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_helpers import ISSUER, PASSWORD, basic
-from service_stack import Stack, make_stack
+from service_helpers import JSON_TYPE, LOGIN, PASSWORD, basic
+from service_stack import Stack, _dispatch_over, make_stack
 from test_lambda import ALB, ALB_MULTI, URL, V1, V2, _load, request
 
-from gatehouse.jose import JWK, decode_unverified
-from gatehouse.jose.dpop_make import make_proof
 from gatehouse.service.lambda_bridge import LambdaBridge
-from gatehouse.service.lambda_dispatch import LambdaDispatch, run_inline
-from gatehouse.service.routes import ROUTE_TABLE, match
+from gatehouse.service.lambda_dispatch import LambdaDispatch
 
-JSON_TYPE = {"Content-Type": "application/json"}
 FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
-LOGIN = json.dumps({"username": "alice", "password": PASSWORD})
 FAMILIES = [V1, V2, URL, ALB, ALB_MULTI]
 # Values minted afresh by each answer (tokens, ids) and what depends on their length.
 _FRESH = {"access_token", "refresh_token", "jti", "sid"}
 _COOKIE_VALUE = re.compile(r"^([^=]+)=[^;]*")
 _EXPIRES = re.compile(r"expires=[^;]+", re.IGNORECASE)
+
 
 Event = dict[str, Any]
 Answer = dict[str, Any]
@@ -49,12 +44,6 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield built
     finally:
         built.stores.close()
-
-
-def _dispatch_over(stack: Stack) -> LambdaDispatch:
-    """The dispatch over the stack's own context (inline, as Lambda builds it)."""
-    context = dataclasses.replace(stack.app.state.gatehouse, inline=True)  # type: ignore[attr-defined]
-    return LambdaDispatch(context, lambda: stack.app)  # type: ignore[arg-type, return-value]
 
 
 @pytest.fixture
@@ -277,112 +266,6 @@ def test_cookie_refresh_round_trip_both_ways(
         refresh["cookies"] = cookies
         answer = second(refresh, None)
         assert answer["statusCode"] == 200, answer["body"]
-
-
-def test_dpop_nonce_challenge_through_the_dispatch(shared_dir: Path, tmp_path: Path) -> None:
-    """With nonces required: 400 use_dpop_nonce and DPoP-Nonce, then a DPoP-bound pair."""
-    stack = make_stack(tmp_path, GATEHOUSE_DPOP_REQUIRE_NONCE="true")
-    dispatch = _dispatch_over(stack)
-    try:
-        event = _load(shared_dir, V1)
-        key = JWK.generate("ES256")
-        now = stack.clock.time()
-        headers = {
-            **JSON_TYPE,
-            "DPoP": make_proof(key, method="POST", url=ISSUER + "/login", now=now),
-        }
-        first = dispatch(request(event, "POST", "/login", LOGIN, headers), None)
-        assert first["statusCode"] == 400, first["body"]
-        assert json.loads(first["body"])["error"] == "use_dpop_nonce"
-        nonce = first["headers"]["dpop-nonce"]
-        headers["DPoP"] = make_proof(
-            key, method="POST", url=ISSUER + "/login", now=now, nonce=nonce
-        )
-        second = dispatch(request(event, "POST", "/login", LOGIN, headers), None)
-        assert second["statusCode"] == 200, second["body"]
-        token = json.loads(second["body"])["access_token"]
-        assert decode_unverified(token)[1]["cnf"] == {"jkt": key.thumbprint()}
-    finally:
-        dispatch.close()
-        stack.stores.close()
-
-
-def test_cors_configured_sends_everything_through_the_asgi_app(
-    shared_dir: Path, tmp_path: Path
-) -> None:
-    """CORS is Starlette's middleware: with origins set, the dispatch answers nothing itself
-    and a preflight gets the middleware's answer."""
-    stack = make_stack(tmp_path, GATEHOUSE_HTTP_CORS_ORIGINS="https://app.example")
-    dispatch = _dispatch_over(stack)
-    try:
-        event = request(
-            _load(shared_dir, V2),
-            "OPTIONS",
-            "/login",
-            headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
-        )
-        answer = dispatch(event, None)
-        assert answer["statusCode"] == 200
-        assert answer["headers"]["access-control-allow-origin"] == "https://app.example"
-        simple = request(
-            _load(shared_dir, V2), "GET", "/health", headers={"Origin": "https://app.example"}
-        )
-        assert (
-            dispatch(simple, None)["headers"]["access-control-allow-origin"]
-            == "https://app.example"
-        )
-    finally:
-        dispatch.close()
-        stack.stores.close()
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "expected"),
-    [
-        ("POST", "/login", ("/login", {})),
-        ("HEAD", "/health", ("/health", {})),
-        ("GET", "/statuslists/17", ("/statuslists/{list_id}", {"list_id": "17"})),
-        ("GET", "/statuslists/", None),
-        ("GET", "/statuslists/1/", None),
-        ("GET", "/login", None),
-        ("POST", "/login/", None),
-        ("GET", "/health\n", None),
-        ("OPTIONS", "/login", None),
-    ],
-)
-def test_route_table_matches_only_what_a_handler_answers(
-    method: str, path: str, expected: tuple[str, dict[str, str]] | None
-) -> None:
-    """``routes.match``: the path and a listed method (HEAD with GET), else None."""
-    found = match(method, path)
-    assert (None if found is None else (found[0].path, found[1])) == expected
-
-
-def test_asgi_routes_are_the_route_table() -> None:
-    """The Starlette routes are built from the one table, in its order, with its methods."""
-    from gatehouse.service.app import ROUTES
-
-    assert [(r.path, r.methods) for r in ROUTES] == [
-        (spec.path, {*spec.methods, *(["HEAD"] if "GET" in spec.methods else [])})
-        for spec in ROUTE_TABLE
-    ]
-
-
-class _Suspend:
-    """An awaitable that yields to its driver, as awaiting a loop's future does."""
-
-    def __await__(self) -> Iterator[None]:
-        yield None
-
-
-def test_a_handler_that_suspends_is_refused() -> None:
-    """run_inline drives a coroutine that never awaits a loop; one that does is an error."""
-
-    async def suspends() -> None:
-        await _Suspend()
-
-    with pytest.raises(RuntimeError, match="event loop"):
-        run_inline(suspends())
 
 
 def test_the_dispatch_needs_an_inline_context(stack: Stack) -> None:

@@ -1,5 +1,7 @@
-"""A real status list publisher on 127.0.0.1 (ETag/304 aware), one that never answers, and a
-signing helper. Tests script the publisher between calls and move a ManualClock; no sleeps."""
+"""A real status list publisher on 127.0.0.1 (ETag/304 aware), one that never answers, a
+signing helper, and the Verifier and access token the RemoteStatusLists tests
+(test_remote_*.py) share. Tests script the publisher between calls and move a ManualClock;
+no sleeps."""
 
 from __future__ import annotations
 
@@ -7,13 +9,17 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
+from gatehouse import JWKS, Verifier
 from gatehouse.clock import ManualClock
+from gatehouse.jose import encode_jwt
 from gatehouse.jose.jwk import JWK
 from gatehouse.jose.status_list import StatusListBuilder
 from gatehouse.jose.status_list_token import encode_status_list_token
+from gatehouse.keys.status_lists import RemoteStatusLists
 from serving_thread import LoopbackHTTPServer, QuietHandler, serving
 
 HOLD_LIMIT = 10.0  # a held response is released by the test; this only stops a broken test
@@ -160,3 +166,34 @@ def list_token(
         ttl=ttl,
         kid=kid,
     )
+
+
+# --- the Verifier and access tokens of the RemoteStatusLists tests (test_remote_*.py) ---
+
+AUDIENCE = "orders"
+
+
+def _verifier(
+    site: Site, key: JWK, clock: ManualClock, *, keys: JWK | None = None, **options: Any
+) -> Verifier:
+    return Verifier(
+        issuer=site.issuer,
+        audience=AUDIENCE,
+        keys=JWKS([(keys or key).public()]),
+        algorithms=["ES256"],
+        clock=clock,
+        status_lists=RemoteStatusLists(**options),
+    )
+
+
+def _access(key: JWK, clock: ManualClock, iss: str, idx: int | None, uri: str) -> str:
+    claims: dict[str, Any] = {
+        "iss": iss,
+        "sub": "alice",
+        "aud": AUDIENCE,
+        "iat": int(clock.time()),
+        "exp": int(clock.time()) + 3600,
+    }
+    if idx is not None:
+        claims["status"] = {"status_list": {"idx": idx, "uri": uri}}
+    return encode_jwt(claims, key, "ES256")
