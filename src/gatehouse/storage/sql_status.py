@@ -63,20 +63,25 @@ _OUTBOX_ONE = (
     "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
     " VALUES (?, ?, ?, ?)" + _UPSERT_DENIAL
 )
-_OUTBOX_LIVE = (
+# The sessions of an owner that the statement before revoked at ``now``. Those writes
+# come AFTER the sessions' UPDATE, not before: that UPDATE waits for the row lock of any
+# rotation in flight (its lock statement holds ``FOR UPDATE OF s``), and under READ
+# COMMITTED each later statement takes a fresh snapshot, so the status entry that
+# rotation claimed for its new access token is in it and turns INVALID too. Written
+# first, from a snapshot before that rotation's commit, they left its token VALID
+# (draft-ietf-oauth-status-list §7: a revoked session's tokens are all INVALID).
+_REVOKED_AT = "FROM $sessions WHERE {owner} = ? AND revoked_at = ?"
+_OUTBOX_REVOKED = (
     "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
-    " SELECT 'sid', sid, ?, ? FROM $sessions WHERE {owner} = ? AND revoked_at IS NULL"
-    + _UPSERT_DENIAL
+    f" SELECT 'sid', sid, ?, ? {_REVOKED_AT}" + _UPSERT_DENIAL  # WHERE before ON: SQLite's upsert
 )
-_OUTBOX_ACCOUNT = _OUTBOX_LIVE.format(owner="account_id")
-_OUTBOX_CLIENT = _OUTBOX_LIVE.format(owner="client_id")
+_OUTBOX_ACCOUNT = _OUTBOX_REVOKED.format(owner="account_id")
+_OUTBOX_CLIENT = _OUTBOX_REVOKED.format(owner="client_id")
 _BY_SID = "sid = ?"
 _BY_JTI = "jti = ?"
 _BY_CLIENT = "client_id = ?"
-_BY_ACCOUNT = "sid IN (SELECT sid FROM $sessions WHERE account_id = ? AND revoked_at IS NULL)"
-_BY_CLIENT_SESSIONS = (
-    "sid IN (SELECT sid FROM $sessions WHERE client_id = ? AND revoked_at IS NULL)"
-)
+_BY_ACCOUNT = f"sid IN (SELECT sid {_REVOKED_AT.format(owner='account_id')})"
+_BY_CLIENT_SESSIONS = f"sid IN (SELECT sid {_REVOKED_AT.format(owner='client_id')})"
 
 # A list's claims: those counted in its own row (SQLite's, and claims apart) plus those
 # counted in its slots (PostgreSQL's claims in a session's transaction, ``CLAIM_CTES``:
@@ -146,8 +151,8 @@ _SETTLE = (
 )
 
 
-def _end(where: str, key: object) -> Writes:
-    return [(_BUMP.format(where=where), (key,)), (_FLIP.format(where=where), (key,))]
+def _end(where: str, *params: object) -> Writes:
+    return [(_BUMP.format(where=where), params), (_FLIP.format(where=where), params)]
 
 
 def claim_cte_params(claim: StatusClaim) -> Row:
@@ -179,8 +184,9 @@ def session_end_writes(sid: str, now: float) -> Writes:
 
 
 def account_end_writes(account_id: str, now: float) -> Writes:
-    """BEFORE the account's live sessions are revoked (they are found as still live)."""
-    return [*_end(_BY_ACCOUNT, account_id), (_OUTBOX_ACCOUNT, (now, now, account_id))]
+    """AFTER the account's live sessions were revoked at ``now``, in that transaction:
+    their entries INVALID, their outbox rows."""
+    return [*_end(_BY_ACCOUNT, account_id, now), (_OUTBOX_ACCOUNT, (now, now, account_id, now))]
 
 
 def client_end_writes(client_id: str) -> Writes:
@@ -189,9 +195,12 @@ def client_end_writes(client_id: str) -> Writes:
 
 
 def client_sessions_end_writes(client_id: str, now: float) -> Writes:
-    """BEFORE a deleted client's live sessions are revoked: their entries INVALID, their
-    outbox rows (the sessions are found as still live)."""
-    return [*_end(_BY_CLIENT_SESSIONS, client_id), (_OUTBOX_CLIENT, (now, now, client_id))]
+    """AFTER a deleted client's live sessions were revoked at ``now``, in that
+    transaction: their entries INVALID, their outbox rows."""
+    return [
+        *_end(_BY_CLIENT_SESSIONS, client_id, now),
+        (_OUTBOX_CLIENT, (now, now, client_id, now)),
+    ]
 
 
 class SQLStatusLists(SQLSeam):

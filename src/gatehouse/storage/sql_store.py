@@ -178,10 +178,12 @@ class SQLStore(SQLCounters, SQLReplay, SQLStatusLists):
 
     @staticmethod
     def _revoke_account(tx: Transaction, account_id: str, now: float, reason: str) -> int:
-        # Status bits and outbox rows first: they find the sessions still live.
+        # The sessions first, then their status bits and outbox rows (``sql_status``:
+        # after the UPDATE has waited for any rotation in flight, so its token is seen).
+        revoked = tx.run(_REVOKE_ACCOUNT, (now, reason, account_id))
         for template, params in account_end_writes(account_id, now):
             tx.run(template, params)
-        return tx.run(_REVOKE_ACCOUNT, (now, reason, account_id))
+        return revoked
 
     def revoke_account_sessions(self, account_id: str, *, now: float, reason: str) -> int:
         return self._transaction(lambda tx: self._revoke_account(tx, account_id, now, reason))
@@ -212,14 +214,16 @@ class SQLStore(SQLCounters, SQLReplay, SQLStatusLists):
         self._transaction(work)
 
     def delete_client(self, client_id: str, *, now: float) -> bool:
-        ends = [*client_end_writes(client_id), *client_sessions_end_writes(client_id, now)]
+        ends = [*client_sessions_end_writes(client_id, now), *client_end_writes(client_id)]
 
         def work(tx: Transaction) -> bool:
             if tx.one("SELECT 1 FROM $clients WHERE client_id = ?", (client_id,)) is None:
                 return False
+            # The sessions first, then every entry (``sql_status``: so a rotation in
+            # flight for one of them is waited for, and its new token is seen).
+            tx.run(_REVOKE_CLIENT, (now, "client_deleted", client_id))
             for template, params in ends:
                 tx.run(template, params)
-            tx.run(_REVOKE_CLIENT, (now, "client_deleted", client_id))
             return tx.run("DELETE FROM $clients WHERE client_id = ?", (client_id,)) == 1
 
         return self._transaction(work)
