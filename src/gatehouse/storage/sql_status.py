@@ -69,7 +69,7 @@ _OUTBOX_ONE = (
 # COMMITTED each later statement takes a fresh snapshot, so the status entry that
 # rotation claimed for its new access token is in it and turns INVALID too. Written
 # first, from a snapshot before that rotation's commit, they left its token VALID
-# (draft-ietf-oauth-status-list §7: a revoked session's tokens are all INVALID).
+# though every token of a revoked session is to read INVALID.
 _REVOKED_AT = "FROM $sessions WHERE {owner} = ? AND revoked_at = ?"
 _OUTBOX_REVOKED = (
     "INSERT INTO $revocation_outbox AS o (kind, value, expires_at, created_at)"
