@@ -15,7 +15,7 @@ from gatehouse.jose.status_list_alloc import DEFAULT_LIST_SIZE, StatusIndexAlloc
 
 def test_picks_never_repeat_until_full() -> None:
     """Allocating up to capacity yields distinct indices, all inside the list."""
-    allocator = StatusIndexAllocator(1024, randbelow=random.Random(3).randrange)
+    allocator = StatusIndexAllocator(1024, random_bytes=random.Random(3).randbytes)
     taken: set[int] = set()
     while not allocator.is_full(len(taken)):
         idx = allocator.pick(taken)
@@ -28,7 +28,7 @@ def test_picks_never_repeat_until_full() -> None:
 
 def test_indices_do_not_reveal_issue_order() -> None:
     """Consecutive picks are not sequential and spread over the whole list."""
-    allocator = StatusIndexAllocator(randbelow=random.Random(5).randrange)
+    allocator = StatusIndexAllocator(random_bytes=random.Random(5).randbytes)
     taken: set[int] = set()
     picks = []
     for _ in range(2000):
@@ -47,9 +47,33 @@ def test_indices_do_not_reveal_issue_order() -> None:
 
 def test_every_draw_taken_is_none() -> None:
     """When all ``attempts`` draws hit taken indices, pick answers None (open a new list)."""
-    allocator = StatusIndexAllocator(64, attempts=5, randbelow=lambda n: 7)
+    allocator = StatusIndexAllocator(64, attempts=5, random_bytes=lambda n: b"\0\0\0\7" * (n // 4))
     assert allocator.pick({7}) is None
     assert allocator.pick(set()) == 7
+
+
+def test_draws_are_masked_to_the_list_and_kept_only_inside_it() -> None:
+    """A word is cut to the list's bit width (104 entries: 7 bits), and one at or past
+    the end is drawn again, never folded onto the start (which would favour low indices)."""
+    high = 0xFFFFFF00  # bits above the width: dropped by the mask
+    reads = [[high | 99, high | 127, high | 100], [high | 5]]
+    asked: list[int] = []
+
+    def source(n: int) -> bytes:
+        asked.append(n)
+        return b"".join(word.to_bytes(4, "big") for word in reads[len(asked) - 1])
+
+    allocator = StatusIndexAllocator(104, random_bytes=source)
+    assert allocator.draw(3) == (99, 100, 5)
+    assert asked == [12, 4]  # one read for all three, one more for the one that missed
+
+
+def test_a_source_that_keeps_missing_the_list_ends_with_fewer_draws() -> None:
+    """Bounded: ``attempts`` reads, then what was found (the store opens a new list)."""
+    allocator = StatusIndexAllocator(
+        72, attempts=3, random_bytes=lambda n: b"\0\0\0\x7f" * (n // 4)
+    )
+    assert allocator.draw(8) == ()
 
 
 def test_default_randomness_is_the_csprng() -> None:
@@ -81,7 +105,7 @@ def test_impossible_settings_are_configuration_errors(options: dict[str, object]
 @given(seed=st.integers(), size=st.sampled_from([8, 64, 4096]))
 def test_property_no_double_allocation(seed: int, size: int) -> None:
     """For any random source, filling to capacity never hands out an index twice."""
-    allocator = StatusIndexAllocator(size, randbelow=random.Random(seed).randrange)
+    allocator = StatusIndexAllocator(size, random_bytes=random.Random(seed).randbytes)
     taken: set[int] = set()
     while not allocator.is_full(len(taken)):
         idx = allocator.pick(taken)

@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import secrets
 import threading
@@ -80,7 +79,7 @@ class StatusLists:
         deny_list: DenyList,
         *,
         clock: Clock,
-        randbelow: Callable[[int], int] = secrets.randbelow,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         self.config = config
         self._issuer = issuer
@@ -88,7 +87,7 @@ class StatusLists:
         self._keys = keys
         self._deny = deny_list
         self._clock = clock
-        self._alloc = StatusIndexAllocator(config.list_size, randbelow=randbelow)
+        self._alloc = StatusIndexAllocator(config.list_size, random_bytes=random_bytes)
         self._base = issuer.issuer.rstrip("/") + "/statuslists/"
         self._lock = threading.Lock()
         self._current: int | None = None
@@ -113,7 +112,7 @@ class StatusLists:
         transaction that mints the token (a session's creation or rotation), so the
         claim costs no commit of its own; ``settle`` turns the outcome into the claim."""
         list_id = self._current or self._usable_list()
-        draws = tuple(itertools.islice(self._alloc.candidates(), _DRAWS))
+        draws = self._alloc.draw(_DRAWS)
         return StatusClaim(
             list_id, draws, self._alloc.capacity, jti, sid, account_id, client_id, expires_at
         )

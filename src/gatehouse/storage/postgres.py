@@ -8,8 +8,9 @@ read it as spent and get the grace answer (hydra #3604 and Keycloak CVE-2026-103
 this race left open). The rules themselves are ``storage.rotation.decide_rotation``,
 shared with SQLite and memory; the statements that carry them out are
 ``storage.sql_store.rotation_writes``, shared with SQLite and sent here as one
-statement in pipeline mode with ``COMMIT``, so a rotation costs two round trips and
-four statements; the lock statement reads the account too, and the issuer's checks
+statement in pipeline mode, in the implicit transaction the protocol's Sync commits
+(``PostgresBase._pipelined``), so a rotation costs two round trips and two
+statements; the lock statement reads the account too, and the issuer's checks
 run on its row (``RotationRequest.admit``), so those two round trips are the whole
 refresh. Everything else is the SQL shared with SQLite (``sql_store``,
 ``sql_counters``); only what PostgreSQL does differently is written here.
@@ -127,7 +128,7 @@ class PostgresStore(SQLStore, PostgresCounters):
 
         def finish(sent: _Sent) -> _Sent:
             result, account, claimed = sent
-            # The claimed index is read after COMMIT's sync: no extra round trip.
+            # The claimed index is read after the commit's Sync: no extra round trip.
             row = None if claimed is None else claimed.fetchone()
             idx = int(row[0]) if row else None
             return dataclasses.replace(result, account=account, status_idx=idx), None, None
@@ -136,10 +137,10 @@ class PostgresStore(SQLStore, PostgresCounters):
 
     def _send_writes(self, c: Connection, decision: RotationDecision) -> Cursor | None:
         """Send the decided writes as ONE statement (data-modifying CTEs), queued to
-        travel with COMMIT: each statement costs the driver ~0.1 ms of CPU, which is
+        travel with the Sync that commits: each statement costs the driver ~0.1 ms of CPU, which is
         what bounds refreshes/s when many clients share one process. The access
         token's status claim (``decision.claim``) joins that statement as two more
-        CTEs; its cursor is returned, to read the claimed index after COMMIT."""
+        CTEs; its cursor is returned, to read the claimed index after the commit."""
         writes = rotation_writes(decision)
         params = [v for _, each in writes for v in each]
         if decision.claim is not None:
