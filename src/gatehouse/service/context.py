@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -44,6 +45,16 @@ def _call_threads() -> ThreadPoolExecutor:
             if _calls is None:
                 _calls = ThreadPoolExecutor(CALL_THREADS, thread_name_prefix="gatehouse-call")
     return _calls
+
+
+def _forget_call_threads() -> None:
+    """A forked child (gunicorn ``--preload``, a fork server) has none of its parent's
+    threads: a pool it inherited would queue calls no thread ever runs. It makes its own."""
+    global _calls
+    _calls = None
+
+
+os.register_at_fork(after_in_child=_forget_call_threads)
 
 
 @record
