@@ -99,6 +99,11 @@ def _allow_list(algorithms: Sequence[str]) -> frozenset[str]:
     return allowed
 
 
+def _required(scopes: Iterable[str]) -> Iterable[str]:
+    """The scopes asked for, with one name given as a string taken as that one name."""
+    return (scopes,) if isinstance(scopes, str) else scopes
+
+
 class Verifier:
     """Verifies access tokens for one issuer/audience with keys from a ``KeySource``.
 
@@ -209,7 +214,12 @@ class Verifier:
             for check in self._post_checks:
                 check.check(claims)
         if scopes:
-            self._check_scopes(claims, scopes)
+            # The usual answer inlined (a tuple, a granted set already on the claims, a
+            # superset test): two frames were 40 % of a cache hit that names its scopes.
+            required = scopes if scopes.__class__ is tuple else tuple(_required(scopes))
+            granted = claims._scopes
+            if granted is None or not granted.issuperset(required):
+                self._check_scopes(claims, required)
         return claims
 
     async def verify_async(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
@@ -303,7 +313,7 @@ class Verifier:
     @staticmethod
     def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
         # A tuple first (as DPoPVerifier does): a generator would be spent by the check.
-        required = (scopes,) if isinstance(scopes, str) else tuple(scopes)
+        required = tuple(_required(scopes))
         if not claims._has_scopes(required):
             # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
             raise InsufficientScopeError(
