@@ -82,3 +82,29 @@ def counter_store(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh adapter implementing the deny-list and throttle ports."""
     with COUNTER_BACKENDS[request.param](request) as s:
         yield s
+
+
+def _plain_connection(*, autocommit: bool) -> Iterator[Any]:
+    from backend_servers import POSTGRES_DSN, postgres_down, unavailable
+
+    reason = postgres_down()
+    if reason:
+        unavailable("PostgreSQL", reason)
+    import psycopg
+
+    with psycopg.connect(POSTGRES_DSN, connect_timeout=5, autocommit=autocommit) as conn:
+        yield conn
+
+
+@pytest.fixture
+def raw() -> Iterator[Any]:
+    """A plain PostgreSQL connection of the test's own, in autocommit: a probe (a
+    ``FOR UPDATE NOWAIT``, a read behind the store) ends as soon as it answers."""
+    yield from _plain_connection(autocommit=True)
+
+
+@pytest.fixture
+def holder() -> Iterator[Any]:
+    """A plain PostgreSQL connection in a transaction of its own: to hold a lock (or a
+    read) across the store's calls until the test commits or rolls back."""
+    yield from _plain_connection(autocommit=False)

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from storage_samples import NOW, account, digest, rotation, session, token
 
@@ -24,8 +23,6 @@ from backend_servers import (
     drop_pg_schema,
     free_port,
     postgres_backend,
-    postgres_down,
-    unavailable,
 )
 from gatehouse.errors import ConfigurationError, ConflictError, StorageUnavailableError
 from gatehouse.storage.migrate import load_migrations
@@ -39,44 +36,34 @@ def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield store
 
 
-@pytest.fixture
-def raw() -> Iterator[psycopg.Connection[Any]]:
-    """A plain connection of the test's own, to hold locks and look behind the store."""
-    reason = postgres_down()
-    if reason:
-        unavailable("PostgreSQL", reason)
-    with psycopg.connect(POSTGRES_DSN, connect_timeout=5) as conn:
-        yield conn
-
-
-def test_schema_version_recorded_once_across_reopen(pg: Any, raw: Any) -> None:
+def test_schema_version_recorded_once_across_reopen(pg: Any, holder: Any) -> None:
     """Opening a second store on the same schema applies nothing again."""
     from gatehouse.storage.postgres import PostgresStore
 
     again = PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1)
     again.close()
-    rows = raw.execute(f"SELECT version FROM {pg.schema}.schema_version").fetchall()
+    rows = holder.execute(f"SELECT version FROM {pg.schema}.schema_version").fetchall()
     assert rows == [(m.version,) for m in load_migrations("postgres")]
     assert pg.schema_version == again.schema_version == len(load_migrations("postgres"))
 
 
-def test_reopening_an_up_to_date_schema_takes_no_lock(pg: Any, raw: Any) -> None:
+def test_reopening_an_up_to_date_schema_takes_no_lock(pg: Any, holder: Any) -> None:
     """A cold start against a current schema is one read: it opens even while another
     process holds the migration lock (a slow migration elsewhere)."""
     from gatehouse.storage.postgres import PostgresStore
 
     key = f"gatehouse-migrate:{pg.schema}"
-    raw.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+    holder.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
     try:
         again = PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1, lock_timeout=0.2)
         assert again.schema_version == len(load_migrations("postgres"))
         again.close()
     finally:
-        raw.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
-        raw.commit()
+        holder.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+        holder.commit()
 
 
-def test_concurrent_first_opens_migrate_once(raw: Any) -> None:
+def test_concurrent_first_opens_migrate_once(holder: Any) -> None:
     """Four processes' worth of stores opening a new schema at once: one migration."""
     from gatehouse.storage.postgres import PostgresStore
 
@@ -99,8 +86,8 @@ def test_concurrent_first_opens_migrate_once(raw: Any) -> None:
         for t in threads:
             t.join()
         assert failures == []
-        count = raw.execute(f"SELECT count(*) FROM {schema}.schema_version").fetchone()
-        raw.rollback()  # release the read lock before the schema is dropped
+        count = holder.execute(f"SELECT count(*) FROM {schema}.schema_version").fetchone()
+        holder.rollback()  # release the read lock before the schema is dropped
         assert count == (len(load_migrations("postgres")),)
     finally:
         for store in opened:
@@ -117,12 +104,12 @@ def test_schemas_are_isolated(pg: Any, request: pytest.FixtureRequest) -> None:
         assert len(pg.list_accounts()) == len(other.list_accounts()) == 1
 
 
-def test_newer_schema_is_refused(pg: Any, raw: Any) -> None:
+def test_newer_schema_is_refused(pg: Any, holder: Any) -> None:
     """A schema migrated by a newer gatehouse is refused rather than misread."""
     from gatehouse.storage.postgres import PostgresStore
 
-    raw.execute(f"INSERT INTO {pg.schema}.schema_version VALUES (99, 'future', 0)")
-    raw.commit()
+    holder.execute(f"INSERT INTO {pg.schema}.schema_version VALUES (99, 'future', 0)")
+    holder.commit()
     with pytest.raises(ConfigurationError, match="newer"):
         PostgresStore(POSTGRES_DSN, schema=pg.schema, pool_size=1)
 
@@ -195,55 +182,55 @@ def test_closed_store_is_unavailable(request: pytest.FixtureRequest) -> None:
             store.create_account(account())
 
 
-def test_held_table_lock_times_out_and_rolls_back_the_whole_change(pg: Any, raw: Any) -> None:
+def test_held_table_lock_times_out_and_rolls_back_the_whole_change(pg: Any, holder: Any) -> None:
     """create_session writes two rows; if the second waits past lock_timeout the first
     is rolled back too: nothing half-written."""
     s = session("a1")
-    raw.execute(f"LOCK TABLE {pg.schema}.refresh_tokens IN EXCLUSIVE MODE")
+    holder.execute(f"LOCK TABLE {pg.schema}.refresh_tokens IN EXCLUSIVE MODE")
     with pytest.raises(StorageUnavailableError):
         pg.create_session(s, token(s.sid, "t0"))
-    raw.rollback()
+    holder.rollback()
     assert pg.get_session(s.sid) is None
     pg.create_session(s, token(s.sid, "t0"))
     assert pg.find_refresh_token(digest("t0")) is not None
 
 
-def test_rotation_waiting_on_a_held_token_row_changes_nothing(pg: Any, raw: Any) -> None:
+def test_rotation_waiting_on_a_held_token_row_changes_nothing(pg: Any, holder: Any) -> None:
     """A rotation blocked past lock_timeout on the token row writes nothing."""
     s = session("a1")
     pg.create_session(s, token(s.sid, "t0"))
-    raw.execute(
+    holder.execute(
         f"SELECT 1 FROM {pg.schema}.refresh_tokens WHERE token_hash = %s FOR UPDATE",
         (digest("t0"),),
     )
     with pytest.raises(StorageUnavailableError):
         pg.rotate_refresh_token(rotation(digest("t0"), "t1", NOW + 1))
-    raw.rollback()
+    holder.rollback()
     assert pg.find_refresh_token(digest("t0")).spent_at is None
     assert pg.find_refresh_token(digest("t1")) is None
     assert pg.get_session(s.sid) == s
 
 
-def test_statement_timeout_is_unavailable(request: pytest.FixtureRequest, raw: Any) -> None:
+def test_statement_timeout_is_unavailable(request: pytest.FixtureRequest, holder: Any) -> None:
     """A statement that runs past statement_timeout is cut off as unavailable."""
     with postgres_backend(request, statement_timeout=0.2, lock_timeout=5.0) as store:
-        raw.execute(f"LOCK TABLE {store.schema}.accounts IN ACCESS EXCLUSIVE MODE")
+        holder.execute(f"LOCK TABLE {store.schema}.accounts IN ACCESS EXCLUSIVE MODE")
         with pytest.raises(StorageUnavailableError, match="in time"):
             store.list_accounts()
-        raw.rollback()
+        holder.rollback()
         assert store.list_accounts() == []
 
 
-def test_killed_connections_are_replaced(pg: Any, raw: Any) -> None:
+def test_killed_connections_are_replaced(pg: Any, holder: Any) -> None:
     """The server terminating every pooled connection (a restart, a failover) costs no
     request: the pool checks each connection as it hands it out (the terminate call
     waits until each backend has exited, so the check sees a closed socket)."""
     pg.create_account(account("before"))
-    killed = raw.execute(
+    killed = holder.execute(
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = %s",
         (f"gatehouse:{pg.schema}",),
     ).fetchall()
-    raw.commit()
+    holder.commit()
     assert killed
     assert killed == [(True,)] * len(killed)
     assert pg.find_account_by_username("before") is not None
@@ -297,7 +284,7 @@ def test_connections_beyond_descriptor_1024_work(request: pytest.FixtureRequest)
             os.close(fd)
 
 
-def test_role_without_create_rights_is_a_configuration_error(raw: Any) -> None:
+def test_role_without_create_rights_is_a_configuration_error(holder: Any) -> None:
     """A role that may not create the schema gets one line saying what to grant."""
     from psycopg import sql
     from psycopg.conninfo import make_conninfo
@@ -305,18 +292,18 @@ def test_role_without_create_rights_is_a_configuration_error(raw: Any) -> None:
     from gatehouse.storage.postgres import PostgresStore
 
     role = f"gh_test_role_{time.monotonic_ns() % 10**9}"
-    raw.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-    raw.commit()
+    holder.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    holder.commit()
     try:
         url = make_conninfo(POSTGRES_DSN, user=role)
         with pytest.raises(ConfigurationError, match="CREATE on the database"):
             PostgresStore(url, schema=f"{role}_schema", connect_timeout=2.0)
     finally:
-        raw.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-        raw.commit()
+        holder.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        holder.commit()
 
 
-def test_queries_do_not_depend_on_search_path(raw: Any) -> None:
+def test_queries_do_not_depend_on_search_path(holder: Any) -> None:
     """A role whose default search_path names a decoy schema with the same tables: the
     store reads and writes only its own schema (PgBouncer in transaction mode and RDS
     Proxy keep no per-session search_path, so the store must not rely on one)."""
@@ -328,13 +315,13 @@ def test_queries_do_not_depend_on_search_path(raw: Any) -> None:
     tag = time.monotonic_ns() % 10**9
     role, decoy, own = f"gh_test_role_{tag}", f"gh_test_decoy_{tag}", f"gh_test_own_{tag}"
     names = {"role": sql.Identifier(role), "decoy": sql.Identifier(decoy)}
-    raw.execute(sql.SQL("CREATE ROLE {role} LOGIN").format(**names))
-    raw.execute(sql.SQL("GRANT CREATE ON DATABASE test TO {role}").format(**names))
-    raw.execute(sql.SQL("CREATE SCHEMA {decoy} AUTHORIZATION {role}").format(**names))
-    raw.execute(sql.SQL("CREATE TABLE {decoy}.accounts (username TEXT)").format(**names))
-    raw.execute(sql.SQL("ALTER TABLE {decoy}.accounts OWNER TO {role}").format(**names))
-    raw.execute(sql.SQL("ALTER ROLE {role} SET search_path = {decoy}").format(**names))
-    raw.commit()
+    holder.execute(sql.SQL("CREATE ROLE {role} LOGIN").format(**names))
+    holder.execute(sql.SQL("GRANT CREATE ON DATABASE test TO {role}").format(**names))
+    holder.execute(sql.SQL("CREATE SCHEMA {decoy} AUTHORIZATION {role}").format(**names))
+    holder.execute(sql.SQL("CREATE TABLE {decoy}.accounts (username TEXT)").format(**names))
+    holder.execute(sql.SQL("ALTER TABLE {decoy}.accounts OWNER TO {role}").format(**names))
+    holder.execute(sql.SQL("ALTER ROLE {role} SET search_path = {decoy}").format(**names))
+    holder.commit()
     try:
         store = PostgresStore(make_conninfo(POSTGRES_DSN, user=role), schema=own, pool_size=1)
         try:
@@ -345,13 +332,13 @@ def test_queries_do_not_depend_on_search_path(raw: Any) -> None:
             assert shown == (decoy,)
         finally:
             store.close()
-        assert raw.execute(f"SELECT count(*) FROM {decoy}.accounts").fetchone() == (0,)
-        assert raw.execute(f"SELECT count(*) FROM {own}.accounts").fetchone() == (1,)
+        assert holder.execute(f"SELECT count(*) FROM {decoy}.accounts").fetchone() == (0,)
+        assert holder.execute(f"SELECT count(*) FROM {own}.accounts").fetchone() == (1,)
     finally:
-        raw.rollback()
+        holder.rollback()
         drop_pg_schema(own)
         drop_pg_schema(decoy)
-        raw.execute(sql.SQL("REVOKE CREATE ON DATABASE test FROM {role}").format(**names))
-        raw.execute(sql.SQL("DROP OWNED BY {role}").format(**names))
-        raw.execute(sql.SQL("DROP ROLE {role}").format(**names))
-        raw.commit()
+        holder.execute(sql.SQL("REVOKE CREATE ON DATABASE test FROM {role}").format(**names))
+        holder.execute(sql.SQL("DROP OWNED BY {role}").format(**names))
+        holder.execute(sql.SQL("DROP ROLE {role}").format(**names))
+        holder.commit()

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from backend_servers import POSTGRES_DSN, postgres_backend, postgres_down, unavailable
+from backend_servers import postgres_backend
 from gatehouse.errors import ConflictError, StorageError
 
 pytestmark = pytest.mark.postgres
@@ -28,15 +28,6 @@ def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
         with store._pool.connection() as conn:
             conn.execute(f"CREATE TABLE {store.schema}.scratch (k text PRIMARY KEY)".encode())
         yield store
-
-
-@pytest.fixture
-def raw() -> Iterator[psycopg.Connection[Any]]:
-    reason = postgres_down()
-    if reason:
-        unavailable("PostgreSQL", reason)
-    with psycopg.connect(POSTGRES_DSN, connect_timeout=5, autocommit=True) as conn:
-        yield conn
 
 
 def _insert(pg: Any, conn: Any, key: str) -> None:

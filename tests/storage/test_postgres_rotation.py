@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from storage_samples import NOW, account, digest, rotation, session, token
 
-from backend_servers import POSTGRES_DSN, postgres_backend, postgres_down, unavailable
+from backend_servers import POSTGRES_DSN, postgres_backend
 from gatehouse.storage.postgres import PostgresStore
 from gatehouse.storage.records import RotationOutcome, SessionRecord
 from gatehouse.storage.status_records import StatusClaim
@@ -24,16 +24,6 @@ pytestmark = pytest.mark.postgres
 def pg(request: pytest.FixtureRequest) -> Iterator[Any]:
     with postgres_backend(request) as store:
         yield store
-
-
-@pytest.fixture
-def raw() -> Iterator[psycopg.Connection[Any]]:
-    """A plain connection of the test's own (autocommit: every probe ends at once)."""
-    reason = postgres_down()
-    if reason:
-        unavailable("PostgreSQL", reason)
-    with psycopg.connect(POSTGRES_DSN, connect_timeout=5, autocommit=True) as conn:
-        yield conn
 
 
 def _locked(raw: Any, table: str, where: str, key: object) -> bool:
