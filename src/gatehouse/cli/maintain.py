@@ -45,7 +45,7 @@ def _client(ctx: click.Context, client_id: str) -> None:
 @click.pass_context
 def client_disable(ctx: click.Context, client_id: str, enable: bool) -> None:
     """Stop CLIENT_ID from getting tokens; the access tokens issued to it are set INVALID in
-    the status lists, and its sessions are refused until --enable."""
+    the status lists."""
     _client(ctx, client_id)
     service = state_of(ctx).service()
     if enable:

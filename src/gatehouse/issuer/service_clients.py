@@ -59,9 +59,9 @@ class ClientAdministration:
         return self._clients.rotate_secret(client_id)
 
     def disable_client(self, client_id: str) -> None:
-        """The client can no longer authenticate, and the access tokens issued to it are
-        set INVALID in the status lists (a verifier that checks none sees them run to
-        ``exp``). Its sessions stay: refused at their next refresh while it is disabled."""
+        """The client can no longer authenticate (so the token endpoint refuses its
+        grants), and the access tokens issued to it are set INVALID in the status lists
+        (a verifier that checks none sees them run to ``exp``)."""
         self._clients.set_disabled(client_id, True)
 
     def enable_client(self, client_id: str) -> None:
