@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from gatehouse.errors import InsufficientScopeError
 from gatehouse.jose.read_only import ReadOnlyDict, read_only, thaw
 
-__all__ = ["Claims"]
+__all__ = ["Claims", "check_scopes", "required_scopes"]
 
 _NO_HEADER = ReadOnlyDict()
 
@@ -108,3 +109,19 @@ class Claims(Mapping[str, Any]):
     def to_dict(self) -> dict[str, Any]:
         """A deep, plain, editable copy of the claims."""
         return {name: thaw(value) for name, value in self._data.items()}
+
+
+def required_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+    """The scopes asked for as a tuple (a generator is spent once), one name given as a
+    string taken as that one name."""
+    return (scopes,) if isinstance(scopes, str) else tuple(scopes)
+
+
+def check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
+    """Refuse ``claims`` unless they grant every one of ``scopes``: the verifier side's one
+    scope rule (``Verifier`` and ``DPoPVerifier`` both ask it). Here, beside the scope
+    set it reads, so the DPoP checker needs nothing of ``gatehouse.verify``."""
+    required = required_scopes(scopes)
+    if not claims._has_scopes(required):
+        # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
+        raise InsufficientScopeError("the token lacks a required scope", required=required)

@@ -22,12 +22,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from gatehouse.claims import Claims
+from gatehouse.claims import Claims, check_scopes, required_scopes
 from gatehouse.clock import SYSTEM_CLOCK, Clock, SystemClock
 from gatehouse.errors import (
     AlgorithmNotAllowedError,
     ConfigurationError,
-    InsufficientScopeError,
     InvalidKeyError,
     InvalidSignatureError,
     MalformedTokenError,
@@ -97,11 +96,6 @@ def _allow_list(algorithms: Sequence[str]) -> frozenset[str]:
         # Mixing MAC and signature algorithms invites key confusion (RFC 8725 §2.1).
         raise ConfigurationError("do not mix HMAC and asymmetric algorithms in one Verifier")
     return allowed
-
-
-def _required(scopes: Iterable[str]) -> Iterable[str]:
-    """The scopes asked for, with one name given as a string taken as that one name."""
-    return (scopes,) if isinstance(scopes, str) else scopes
 
 
 class Verifier:
@@ -216,10 +210,10 @@ class Verifier:
         if scopes:
             # The usual answer inlined (a tuple, a granted set already on the claims, a
             # superset test): two frames were 40 % of a cache hit that names its scopes.
-            required = scopes if scopes.__class__ is tuple else tuple(_required(scopes))
+            required = scopes if scopes.__class__ is tuple else required_scopes(scopes)
             granted = claims._scopes
             if granted is None or not granted.issuperset(required):
-                self._check_scopes(claims, required)
+                check_scopes(claims, required)
         return claims
 
     async def verify_async(self, token: str, *, scopes: Iterable[str] = ()) -> Claims:
@@ -236,7 +230,7 @@ class Verifier:
             for check in self._post_checks:
                 await check.acheck(claims)
         if scopes:
-            self._check_scopes(claims, scopes)
+            check_scopes(claims, scopes)
         return claims
 
     def clear_cache(self) -> None:
@@ -309,13 +303,3 @@ class Verifier:
                 cache.popitem(last=False)
             except KeyError:
                 break
-
-    @staticmethod
-    def _check_scopes(claims: Claims, scopes: Iterable[str]) -> None:
-        # A tuple first (as DPoPVerifier does): a generator would be spent by the check.
-        required = tuple(_required(scopes))
-        if not claims._has_scopes(required):
-            # RFC 6750 §3.1: insufficient_scope, with the scopes needed for this resource.
-            raise InsufficientScopeError(
-                "the token lacks a required scope", required=tuple(required)
-            )

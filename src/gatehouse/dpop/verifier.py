@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from gatehouse.claims import Claims
+from gatehouse.claims import Claims, check_scopes
 from gatehouse.clock import SYSTEM_CLOCK, Clock
 from gatehouse.dpop.challenge import challenge_headers, parse_authorization
 from gatehouse.dpop.proofs import ProofChecker
-from gatehouse.errors import DPoPBindingError, GatehouseError, InsufficientScopeError
+from gatehouse.errors import DPoPBindingError, GatehouseError
 from gatehouse.jose.dpop import DEFAULT_MAX_PROOF_SIZE, DPOP_ALGORITHMS, NoncePolicy, ProofPolicy
 
 if TYPE_CHECKING:
@@ -147,7 +147,5 @@ class DPoPVerifier:
                     code="dpop_unbound_token",
                 )
             self.proofs.check(dpop, method=method, url=url, access_token=token, jkt=jkt)
-        required = (scopes,) if isinstance(scopes, str) else tuple(scopes)
-        if required and not claims.scopes.issuperset(required):
-            raise InsufficientScopeError("the token lacks a required scope", required=required)
+        check_scopes(claims, scopes)
         return claims
